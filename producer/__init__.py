@@ -1,0 +1,1 @@
+"""ticketflow producers: everything that puts tickets on the queue."""

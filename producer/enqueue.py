@@ -1,0 +1,105 @@
+"""The one way in: validate a ticket, accept it once, and start its chain."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+from celery import chain
+from pydantic import ValidationError
+
+from worker import clock, keys
+from worker.errors import TicketInvalid
+from worker.models import Ticket, TicketResult
+from worker.settings import Settings, get_settings
+
+# Accept once: dedupe marker, stored payload (for the reaper) and inflight deadline together.
+_ACCEPT = """
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+  redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[1])
+  redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
+  return 1
+end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    """The outcome for one ticket: accepted, or a duplicate of one already accepted."""
+
+    uid: str
+    accepted: bool
+
+
+def parse_ticket(data: Any, *, source: str | None = None, line: int | None = None) -> Ticket:
+    """A Ticket from untrusted JSON-like input, or TicketInvalid saying which field is wrong."""
+    if isinstance(data, (bytes, str)):
+        try:
+            data = json.loads(data)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise TicketInvalid(f"not valid JSON: {exc}", line=line) from exc
+    if not isinstance(data, dict):
+        raise TicketInvalid(f"a ticket must be a JSON object, got {type(data).__name__}", line=line)
+    if source is not None:
+        data = {**data, "source": source}
+    try:
+        return Ticket.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err.get("loc", ()))
+        raise TicketInvalid(f"{field or 'ticket'}: {err.get('msg', 'invalid')}", field=field or None, line=line) from exc
+
+
+def _signatures(payload: dict[str, Any]) -> Any:
+    from worker.tasks import classify_task, escalate_task, generate_task, retrieve_task
+
+    return chain(classify_task.s(payload), retrieve_task.s(), generate_task.s(), escalate_task.s())
+
+
+class Enqueuer:
+    """Accepts tickets into the pipeline; safe to call twice with the same ticket."""
+
+    def __init__(self, r: redis.Redis, settings: Settings | None = None) -> None:
+        self.r = r
+        self.settings = settings or get_settings()
+        self._accept = r.register_script(_ACCEPT)
+
+    def enqueue(self, ticket: Ticket, *, run_id: str | None = None) -> Enqueued:
+        """Start the chain for `ticket` unless it was accepted before."""
+        s = self.settings
+        state = TicketResult(ticket=ticket, run_id=run_id, enqueued_at=clock.now())
+        payload = state.model_dump(mode="json")
+        raw = json.dumps(payload)
+        deadline = clock.now() + s.inflight_deadline_s
+        ok = self._accept(
+            keys=[keys.dedupe_key(ticket.source, ticket.id), keys.ticket_key(ticket.uid), keys.INFLIGHT_ZSET],
+            args=[s.dedupe_ttl_s, raw, deadline, ticket.uid],
+        )
+        if not ok:
+            return Enqueued(ticket.uid, accepted=False)
+        try:
+            _signatures(payload).apply_async()
+        except Exception:
+            # The broker refused: undo the acceptance so a retry of this call starts clean.
+            pipe = self.r.pipeline()
+            pipe.delete(keys.dedupe_key(ticket.source, ticket.id), keys.ticket_key(ticket.uid))
+            pipe.zrem(keys.INFLIGHT_ZSET, ticket.uid)
+            pipe.execute()
+            raise
+        return Enqueued(ticket.uid, accepted=True)
+
+    def enqueue_many(self, tickets: Iterable[Ticket], *, run_id: str | None = None) -> list[Enqueued]:
+        """Enqueue each ticket; duplicates are reported, not re-run."""
+        return [self.enqueue(t, run_id=run_id) for t in tickets]
+
+
+def enqueue(ticket: Ticket | dict[str, Any], *, r: redis.Redis | None = None, run_id: str | None = None) -> Enqueued:
+    """Validate and enqueue one ticket with the process's Redis (convenience for scripts)."""
+    from worker.runtime import get_redis
+
+    t = ticket if isinstance(ticket, Ticket) else parse_ticket(ticket)
+    return Enqueuer(r or get_redis()).enqueue(t, run_id=run_id)

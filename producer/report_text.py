@@ -1,0 +1,40 @@
+"""Printing a run summary for people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+def print_summary(s: dict[str, Any]) -> None:
+    """The demo's summary as tables."""
+    con = Console()
+    t = Table(title=f"ticketflow run {s.get('run_id', '')}")
+    t.add_column("intent")
+    for col in ("count", "auto_reply", "draft", "escalate"):
+        t.add_column(col, justify="right")
+    for intent, c in s["by_intent"].items():
+        t.add_row(intent, *(str(c.get(k, 0)) for k in ("count", "auto_reply", "draft", "escalate")))
+    con.print(t)
+    r = Table(title="escalation reasons")
+    r.add_column("reason")
+    r.add_column("tickets", justify="right")
+    for reason, n in s["escalation_reasons"].items():
+        r.add_row(reason, str(n))
+    con.print(r)
+    lat = Table(title="stage latency (s)")
+    lat.add_column("stage")
+    lat.add_column("p50", justify="right")
+    lat.add_column("p95", justify="right")
+    for stage, v in s["stage_latency_s"].items():
+        lat.add_row(stage, f"{v['p50']:.4f}", f"{v['p95']:.4f}")
+    lat.add_row("end to end", f"{s['end_to_end_s']['p50']:.3f}", f"{s['end_to_end_s']['p95']:.3f}")
+    con.print(lat)
+    con.print(
+        f"enqueued {s['enqueued']}  completed {s['completed']}  lost {s['lost']}  "
+        f"auto-replied {s['auto_replied']}  drafted {s.get('drafted', 0)}  escalated {s['escalated']}\n"
+        f"resolution rate {s['resolution_rate']:.1%}  escalation rate {s['escalation_rate']:.1%}  "
+        f"{s['tickets_per_s']:.1f} tickets/s over {s['wall_s']:.1f}s"
+    )

@@ -1,0 +1,139 @@
+"""Starting what the demo and benchmarks need: a Redis if none answers, and real worker processes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+
+from worker.errors import ConfigError
+
+
+def redis_answers(url: str, timeout: float = 1.0) -> bool:
+    """Whether a Redis answers PING at `url`."""
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout).ping())
+    except (redis.RedisError, OSError, ValueError):
+        return False
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class EmbeddedRedis:
+    """A `redis-server` on a free port, in a temporary folder, stopped with the context."""
+
+    appendonly: bool = False
+    port: int = 0
+    proc: subprocess.Popen[bytes] | None = None
+    dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="ticketflow-redis-")))
+
+    @property
+    def url(self) -> str:
+        """Its URL, database 0."""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> EmbeddedRedis:
+        """Start it and wait until it answers."""
+        exe = shutil.which("redis-server")
+        if exe is None:
+            raise ConfigError("no Redis answers at REDIS_URL and no redis-server is on PATH; install redis (apt install redis-server / brew install redis) or set REDIS_URL")
+        self.port = self.port or free_port()
+        args = [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir), "--save", "", "--daemonize", "no"]
+        args += ["--appendonly", "yes", "--appendfsync", "always"] if self.appendonly else ["--appendonly", "no"]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if redis_answers(self.url, 0.2):
+                return self
+            if self.proc.poll() is not None:
+                raise ConfigError(f"redis-server exited with {self.proc.returncode}")
+            time.sleep(0.05)
+        raise ConfigError("redis-server did not answer within 10 s")
+
+    def stop(self) -> None:
+        """Stop it (SIGTERM, then SIGKILL)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __enter__(self) -> EmbeddedRedis:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def worker_command(*, queues: str, pool: str = "threads", concurrency: int = 8, name: str = "w1", loglevel: str = "WARNING", extra: list[str] | None = None) -> list[str]:
+    """The command line of one Celery worker process for ticketflow."""
+    return [
+        sys.executable, "-m", "celery", "-A", "worker.app", "worker",
+        "-Q", queues, "-P", pool, "-c", str(concurrency), "-n", f"{name}@%h",
+        "--loglevel", loglevel, "--without-gossip", "--without-mingle", "--without-heartbeat",
+        *(extra or []),
+    ]
+
+
+@dataclass
+class Workers:
+    """A set of real Celery worker processes, started and stopped together."""
+
+    env: dict[str, str]
+    commands: list[list[str]]
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    log_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="ticketflow-workers-")))
+
+    def start(self) -> Workers:
+        """Start every worker; each writes its log to `log_dir`."""
+        for i, cmd in enumerate(self.commands):
+            log = (self.log_dir / f"worker-{i}.log").open("wb")
+            self.procs.append(subprocess.Popen(cmd, env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+        return self
+
+    def alive(self) -> bool:
+        """Whether every worker is still running."""
+        return all(p.poll() is None for p in self.procs)
+
+    def stop(self, timeout: float = 20) -> None:
+        """Warm shutdown (SIGTERM to the process group), then SIGKILL whatever is left."""
+        for p in self.procs:
+            if p.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(p.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for p in self.procs:
+            try:
+                p.wait(max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+
+    def logs(self) -> str:
+        """Everything the workers wrote."""
+        return "\n".join(f.read_text(errors="replace") for f in sorted(self.log_dir.glob("*.log")))
+
+    def __enter__(self) -> Workers:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,1 @@
+"""ticketflow workers: the Celery app and the four pipeline stages."""

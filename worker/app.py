@@ -1,0 +1,49 @@
+"""The Celery application factory: broker, reliability settings and the queue topology."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from worker.settings import Settings, get_settings
+
+IO_TASKS = ("ticketflow.classify", "ticketflow.generate", "ticketflow.deliver")
+CPU_TASKS = ("ticketflow.retrieve", "ticketflow.escalate")
+
+
+def create_app(settings: Settings) -> Celery:
+    """A Celery app on Redis that loses nothing: late acks, redelivery on worker loss, prefetch 1."""
+    app = Celery("ticketflow", broker=settings.redis_url, include=["worker.tasks"])
+    routes = {name: {"queue": settings.io_queue} for name in IO_TASKS}
+    routes.update({name: {"queue": settings.cpu_queue} for name in CPU_TASKS})
+    app.conf.update(
+        task_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        result_backend=None,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_acks_on_failure_or_timeout=True,
+        worker_prefetch_multiplier=1,
+        task_soft_time_limit=settings.task_soft_time_limit_s,
+        task_time_limit=settings.task_time_limit_s,
+        task_default_queue=settings.cpu_queue,
+        task_routes=routes,
+        task_queues=None,
+        broker_transport_options={
+            "visibility_timeout": settings.visibility_timeout_s,
+            "socket_keepalive": True,
+            "retry_on_timeout": True,
+        },
+        broker_connection_retry_on_startup=True,
+        broker_connection_max_retries=None,
+        broker_pool_limit=None,
+        worker_hijack_root_logger=False,
+        worker_send_task_events=False,
+        task_send_sent_event=False,
+        worker_cancel_long_running_tasks_on_connection_loss=False,
+        worker_deduplicate_successful_tasks=False,
+    )
+    return app
+
+
+app = create_app(get_settings())

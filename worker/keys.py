@@ -1,0 +1,63 @@
+"""Every Redis key ticketflow uses, built in one place."""
+
+from __future__ import annotations
+
+PREFIX = "ticketflow"
+RESULTS_STREAM = f"{PREFIX}:results"
+DLQ_STREAM = f"{PREFIX}:dlq"
+INFLIGHT_ZSET = f"{PREFIX}:inflight"
+
+
+def ticket_key(ticket_id: str) -> str:
+    """The stored ticket payload (JSON) while it is in the pipeline."""
+    return f"{PREFIX}:ticket:{ticket_id}"
+
+
+def dedupe_key(source: str, ticket_id: str) -> str:
+    """Set once when a ticket is accepted; a second enqueue of the same ticket is a no-op."""
+    return f"{PREFIX}:seen:{source}:{ticket_id}"
+
+
+def published_key(ticket_id: str) -> str:
+    """Set once when a ticket's result is published, so a redelivered task cannot publish twice."""
+    return f"{PREFIX}:published:{ticket_id}"
+
+
+def attempt_key(ticket_id: str, stage: str) -> str:
+    """Counts executions of a stage for a ticket (redeliveries included)."""
+    return f"{PREFIX}:attempts:{ticket_id}:{stage}"
+
+
+def topic_key(customer_id: str, topic: str) -> str:
+    """Set of ticket ids in which a customer asked about a topic (idempotent repeat counting)."""
+    return f"{PREFIX}:topic:{customer_id}:{topic}"
+
+
+def conversation_key(source: str, conversation_id: str) -> str:
+    """Conversation state: turns, who owns it (bot or human), bot replies so far."""
+    return f"{PREFIX}:conv:{source}:{conversation_id}"
+
+
+def ratelimit_key(name: str) -> str:
+    """A cluster-wide rate-limit bucket."""
+    return f"{PREFIX}:ratelimit:{name}"
+
+
+def sink_done_key(sink: str, ticket_id: str) -> str:
+    """Set once a helpdesk write-back for a ticket succeeded (write-backs are idempotent)."""
+    return f"{PREFIX}:sink:{sink}:{ticket_id}"
+
+
+def counter_key(name: str) -> str:
+    """A global counter hash (metrics); increments are guarded by `counted_key`."""
+    return f"{PREFIX}:counter:{name}"
+
+
+def counted_key(ticket_id: str) -> str:
+    """Set of counter names already incremented for one ticket."""
+    return f"{PREFIX}:counted:{ticket_id}"
+
+
+def index_key(name: str) -> str:
+    """Retrieval index storage."""
+    return f"{PREFIX}:index:{name}"

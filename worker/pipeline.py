@@ -1,0 +1,71 @@
+"""The four stages as state transitions on a TicketResult: what each Celery task, and `eval`, runs."""
+
+from __future__ import annotations
+
+from worker import clock
+from worker.classify import classify
+from worker.escalate import Context, Policy, decide, hard_reasons
+from worker.generate import generate
+from worker.models import TicketResult
+from worker.providers.base import Provider
+from worker.providers.local import SPECIALIST
+from worker.retrieve import Retriever, retrieve
+
+STAGES = ("classify", "retrieve", "generate", "escalate")
+
+
+def skips_to_human(state: TicketResult) -> bool:
+    """Hard escalations and failed tickets skip retrieval and generation."""
+    if state.failure is not None or state.classification is None:
+        return True
+    return bool(hard_reasons(state.classification))
+
+
+def do_classify(state: TicketResult, provider: Provider) -> TicketResult:
+    """Classify stage."""
+    t0 = clock.monotonic()
+    cls, usage = classify(state.ticket, provider)
+    state.classification = cls
+    state.usage.append(usage)
+    state.timings["classify"] = round(clock.monotonic() - t0, 6)
+    return state
+
+
+def do_retrieve(state: TicketResult, retriever: Retriever, k: int) -> TicketResult:
+    """Retrieve stage (skipped for hard escalations)."""
+    if skips_to_human(state):
+        return state
+    assert state.classification is not None
+    t0 = clock.monotonic()
+    state.chunks = retrieve(state.ticket, state.classification, retriever, k)
+    state.timings["retrieve"] = round(clock.monotonic() - t0, 6)
+    return state
+
+
+def do_generate(state: TicketResult, provider: Provider) -> TicketResult:
+    """Generate stage (skipped for hard escalations)."""
+    if skips_to_human(state):
+        return state
+    assert state.classification is not None
+    t0 = clock.monotonic()
+    draft, usage = generate(state.ticket, state.classification, state.chunks, provider)
+    state.draft = draft
+    state.usage.append(usage)
+    state.timings["generate"] = round(clock.monotonic() - t0, 6)
+    return state
+
+
+def do_escalate(state: TicketResult, policy: Policy, context: Context) -> TicketResult:
+    """Escalate stage: the decision, and the reply that goes to the customer or the agent."""
+    t0 = clock.monotonic()
+    ctx = context if state.failure is None else Context(
+        topic_count=context.topic_count, human_owner=context.human_owner, failure=state.failure
+    )
+    state.decision = decide(state.ticket, state.classification, state.chunks, state.draft, policy=policy, context=ctx)
+    if state.decision.action == "escalate":
+        state.reply = SPECIALIST
+    else:
+        state.reply = state.draft.text if state.draft else None
+    state.timings["escalate"] = round(clock.monotonic() - t0, 6)
+    state.completed_at = clock.now()
+    return state

@@ -1,0 +1,35 @@
+"""The last resort: a ticket accepted but never finished by its deadline is escalated to a human."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import redis
+
+from worker import keys, pipeline
+from worker.escalate import Context, Policy
+from worker.models import Failure, TicketResult
+from worker.sinks.results import ResultsStream
+
+log = logging.getLogger("ticketflow.reaper")
+
+
+def reap(r: redis.Redis, results: ResultsStream, policy: Policy, now: float, limit: int = 500) -> int:
+    """Publish every overdue in-flight ticket as an `automation_failed` escalation; returns how many."""
+    overdue = r.zrangebyscore(keys.INFLIGHT_ZSET, "-inf", now, start=0, num=limit)
+    done = 0
+    for raw_uid in overdue:
+        uid = raw_uid.decode() if isinstance(raw_uid, bytes) else str(raw_uid)
+        raw = r.get(keys.ticket_key(uid))
+        if raw is None:
+            r.zrem(keys.INFLIGHT_ZSET, uid)
+            log.error("in-flight ticket has no stored payload", extra={"ticket_id": uid})
+            continue
+        state = TicketResult.model_validate(json.loads(raw))
+        state.failure = Failure(stage="pipeline", error="deadline passed without a result", reason="automation_failed")
+        state = pipeline.do_escalate(state, policy, Context(failure=state.failure))
+        if results.publish(state) is not None:
+            done += 1
+            log.warning("reaped overdue ticket", extra={"ticket_id": uid})
+    return done

@@ -1,0 +1,117 @@
+"""Settings from the environment (prefix TICKETFLOW_), validated once at start-up."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from worker.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every knob of ticketflow; each is also an environment variable `TICKETFLOW_<NAME>`."""
+
+    model_config = SettingsConfigDict(env_prefix="TICKETFLOW_", env_file=".env", extra="ignore")
+
+    # --- queue -----------------------------------------------------------------------------
+    redis_url: str = Field(default="redis://127.0.0.1:6379/0", validation_alias="REDIS_URL")
+    results_stream: str = "ticketflow:results"
+    results_maxlen: int = 1_000_000
+    dedupe_ttl_s: int = 7 * 24 * 3600
+    visibility_timeout_s: int = 3600
+    task_soft_time_limit_s: float = 60.0
+    task_time_limit_s: float = 90.0
+    retry_max: int = 6
+    retry_backoff_s: float = 1.0
+    retry_backoff_max_s: float = 60.0
+    inflight_deadline_s: float = 900.0
+    io_queue: str = "ticketflow.io"
+    cpu_queue: str = "ticketflow.cpu"
+    deliver_queue: str = "ticketflow.io"
+
+    # --- providers -------------------------------------------------------------------------
+    provider: Literal["local", "anthropic", "openai"] = "local"
+    anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
+    anthropic_base_url: str | None = None
+    anthropic_classify_model: str = "claude-haiku-4-5"
+    anthropic_generate_model: str = "claude-sonnet-4-5"
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str | None = None
+    openai_classify_model: str = "gpt-4o-mini"
+    openai_generate_model: str = "gpt-4o"
+    provider_timeout_s: float = 30.0
+    max_output_tokens: int = 400
+    rate_limit_rpm: int = 0  # cluster-wide requests per minute per provider; 0 = unlimited
+    rate_limit_tpm: int = 0  # cluster-wide tokens per minute per provider; 0 = unlimited
+    prices_json: str = ""  # override the price table: {"model": {"input": .., "output": ..}}
+
+    # --- retrieval -------------------------------------------------------------------------
+    corpus_dir: Path = ROOT / "corpus" / "help"
+    index_dir: Path = ROOT / ".ticketflow" / "index"
+    retrieval_top_k: int = 3
+    retrieval_min_score: float = 0.0  # below this the top chunk counts as "no relevant docs"
+
+    # --- policy ----------------------------------------------------------------------------
+    auto_intents: str = "faq,bug"  # intents whose replies are sent; the rest are drafts for agents
+    repeat_topic_limit: int = 3
+    max_bot_turns: int = 5
+    conversation_ttl_s: int = 7 * 24 * 3600
+    debounce_s: float = 0.0
+    min_confidence: float = 0.0
+
+    # --- producers / helpdesks ---------------------------------------------------------------
+    api_token: SecretStr | None = None
+    review_token: SecretStr | None = None
+    zendesk_subdomain: str | None = None
+    zendesk_base_url: str | None = None
+    zendesk_email: str | None = None
+    zendesk_api_token: SecretStr | None = None
+    zendesk_webhook_secret: SecretStr | None = None
+    intercom_base_url: str = "https://api.intercom.io"
+    intercom_access_token: SecretStr | None = None
+    intercom_client_secret: SecretStr | None = None
+    intercom_admin_id: str | None = None
+    poll_interval_s: float = 30.0
+
+    # --- observability -----------------------------------------------------------------------
+    log_level: str = "INFO"
+    log_json: bool = True
+    metrics_port: int = 0  # worker-side Prometheus exporter; 0 = off
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.provider == "anthropic" and self.anthropic_api_key is None:
+            raise ValueError("TICKETFLOW_PROVIDER=anthropic needs ANTHROPIC_API_KEY")
+        if self.provider == "openai" and self.openai_api_key is None:
+            raise ValueError("TICKETFLOW_PROVIDER=openai needs OPENAI_API_KEY")
+        if self.task_soft_time_limit_s >= self.task_time_limit_s:
+            raise ValueError("task_soft_time_limit_s must be below task_time_limit_s")
+        bad = set(self.auto_intent_set) - {"faq", "account", "billing", "bug", "escalate"}
+        if bad:
+            raise ValueError(f"unknown intents in TICKETFLOW_AUTO_INTENTS: {sorted(bad)}")
+        return self
+
+    @property
+    def auto_intent_set(self) -> frozenset[str]:
+        """Intents in `auto` mode; every other intent is posted as a draft for an agent."""
+        return frozenset(i.strip() for i in self.auto_intents.split(",") if i.strip())
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, turning validation errors into one ConfigError."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ConfigError(f"invalid ticketflow settings: {exc}") from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()

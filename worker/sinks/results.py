@@ -1,0 +1,82 @@
+"""The results stream: every finished ticket appended exactly once, whatever the redeliveries."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, cast
+
+import redis
+
+from worker import keys
+from worker.models import TicketResult
+
+# Marker, stream entry, inflight removal and ticket cleanup in one atomic step: a redelivered
+# escalate task finds the marker and publishes nothing.
+_PUBLISH = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
+  local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', unpack(ARGV, 5))
+  redis.call('SET', KEYS[1], id, 'XX', 'EX', ARGV[2])
+  redis.call('ZREM', KEYS[3], ARGV[4])
+  redis.call('DEL', KEYS[4])
+  return id
+end
+redis.call('ZREM', KEYS[3], ARGV[4])
+redis.call('DEL', KEYS[4])
+return false
+"""
+
+
+def _text(v: Any) -> str:
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+class ResultsStream:
+    """Publishes results to, and reads them from, a Redis stream."""
+
+    def __init__(self, r: redis.Redis, stream: str = keys.RESULTS_STREAM, maxlen: int = 1_000_000, ttl_s: int = 7 * 24 * 3600) -> None:
+        self.r = r
+        self.stream = stream
+        self.maxlen = maxlen
+        self.ttl_s = ttl_s
+        self._script = r.register_script(_PUBLISH)
+
+    def publish(self, result: TicketResult) -> str | None:
+        """Append the result unless this ticket was already published; returns the entry id or None."""
+        uid = result.ticket.uid
+        fields: list[Any] = []
+        for k, v in result.summary().items():
+            fields += [k, v]
+        fields += ["json", result.model_dump_json()]
+        out = self._script(
+            keys=[keys.published_key(uid), self.stream, keys.INFLIGHT_ZSET, keys.ticket_key(uid)],
+            args=["pending", self.ttl_s, self.maxlen, uid, *fields],
+        )
+        if out is None:
+            return None
+        return out.decode() if isinstance(out, bytes) else str(out)
+
+    def latest(self, count: int = 20) -> list[tuple[str, dict[str, Any]]]:
+        """The newest `count` results, oldest first."""
+        entries = cast(list[Any], self.r.xrevrange(self.stream, count=count))
+        return [(_text(eid), json.loads(data[b"json"])) for eid, data in reversed(entries) if b"json" in data]
+
+    def read(self, start: str = "-", count: int = 1000) -> list[tuple[str, dict[str, Any]]]:
+        """Results from `start` (inclusive), oldest first, as (entry id, result dict)."""
+        out: list[tuple[str, dict[str, Any]]] = []
+        for eid, data in cast(list[Any], self.r.xrange(self.stream, min=start, count=count)):
+            raw = data.get(b"json") or data.get("json")
+            if raw is None:
+                continue
+            out.append((eid.decode() if isinstance(eid, bytes) else eid, json.loads(raw)))
+        return out
+
+    def follow(self, last_id: str = "$", block_ms: int = 5000) -> list[tuple[str, dict[str, Any]]]:
+        """Results published after `last_id`, waiting up to `block_ms` for the first."""
+        got = cast(list[Any], self.r.xread({self.stream: last_id}, block=block_ms, count=500))
+        out: list[tuple[str, dict[str, Any]]] = []
+        for _stream, entries in got or []:
+            for eid, data in entries:
+                raw = data.get(b"json") or data.get("json")
+                if raw is not None:
+                    out.append((eid.decode() if isinstance(eid, bytes) else eid, json.loads(raw)))
+        return out

@@ -1,0 +1,126 @@
+"""The Celery tasks: thin wrappers that load state, run one stage, and pass JSON on.
+
+classify -> retrieve -> generate -> escalate, one chain per ticket. A stage that keeps failing marks
+the state with a Failure instead of raising, so the chain still reaches `escalate`, which publishes
+the ticket as a human escalation with the reason. Nothing is lost and nothing is published twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from celery import Task
+
+from worker import clock, conversation, keys, lifecycle, pipeline, runtime  # noqa: F401  (lifecycle: signal handlers)
+from worker.app import app
+from worker.escalate import Context
+from worker.models import Failure, TicketResult
+from worker.retrying import RETRYABLE, backoff, failure_reason, retry_after_of
+from worker.settings import get_settings
+
+log = logging.getLogger("ticketflow.tasks")
+
+TASK_OPTS: dict[str, Any] = {"bind": True, "acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
+
+
+def _run(task: Task, stage: str, payload: dict[str, Any], step: Callable[[TicketResult], TicketResult]) -> dict[str, Any]:
+    state = TicketResult.model_validate(payload)
+    state.attempts[stage] = int(task.request.retries) + 1
+    if state.failure is not None:
+        return state.model_dump(mode="json")
+    settings = get_settings()
+    try:
+        state = step(state)
+    except RETRYABLE as exc:
+        if task.request.retries < settings.retry_max:
+            wait = backoff(task.request.retries, base=settings.retry_backoff_s, cap=settings.retry_backoff_max_s, retry_after=retry_after_of(exc))
+            log.warning("stage %s transient error, retry in %.2fs", stage, wait, extra={"ticket_id": state.ticket.uid, "stage": stage, "error": type(exc).__name__})
+            raise task.retry(exc=exc, countdown=wait, max_retries=settings.retry_max) from exc
+        state.failure = Failure(stage=stage, error=f"{type(exc).__name__}: {exc}"[:500], reason=failure_reason(exc))
+    except Exception as exc:  # permanent: the ticket goes to a human with the reason attached
+        log.exception("stage %s failed for good", stage, extra={"ticket_id": state.ticket.uid, "stage": stage})
+        state.failure = Failure(stage=stage, error=f"{type(exc).__name__}: {exc}"[:500], reason=failure_reason(exc))
+    return state.model_dump(mode="json")
+
+
+@app.task(name="ticketflow.classify", **TASK_OPTS)
+def classify_task(self: Task, payload: dict[str, Any]) -> dict[str, Any]:
+    """Stage 1: intent, urgency, frustration."""
+    return _run(self, "classify", payload, lambda s: pipeline.do_classify(s, runtime.get_provider()))
+
+
+@app.task(name="ticketflow.retrieve", **TASK_OPTS)
+def retrieve_task(self: Task, payload: dict[str, Any]) -> dict[str, Any]:
+    """Stage 2: help-centre sections (skipped for hard escalations)."""
+    return _run(self, "retrieve", payload, lambda s: pipeline.do_retrieve(s, runtime.get_retriever(), get_settings().retrieval_top_k))
+
+
+@app.task(name="ticketflow.generate", **TASK_OPTS)
+def generate_task(self: Task, payload: dict[str, Any]) -> dict[str, Any]:
+    """Stage 3: the grounded draft (skipped for hard escalations)."""
+    return _run(self, "generate", payload, lambda s: pipeline.do_generate(s, runtime.get_provider()))
+
+
+def finish(state: TicketResult) -> TicketResult:
+    """Decide and publish; idempotent, so a redelivery publishes nothing new."""
+    settings = get_settings()
+    r = runtime.get_redis()
+    owner = conversation.human_owns(r, state.ticket.source, state.ticket.thread_id)
+    count = 1
+    if state.failure is None and state.classification is not None:
+        topic = conversation.topic_of(state)
+        count = conversation.record_topic(r, state.ticket.customer_id, topic, state.ticket.uid, settings.conversation_ttl_s)
+    state = pipeline.do_escalate(state, runtime.get_policy(), Context(topic_count=count, human_owner=owner))
+    runtime.get_results().publish(state)
+    return state
+
+
+@app.task(name="ticketflow.escalate", **TASK_OPTS)
+def escalate_task(self: Task, payload: dict[str, Any]) -> dict[str, Any]:
+    """Stage 4: the decision, the result on the stream, and the helpdesk write-back."""
+    settings = get_settings()
+    state = TicketResult.model_validate(payload)
+    state.attempts["escalate"] = int(self.request.retries) + 1
+    try:
+        state = finish(state)
+    except RETRYABLE as exc:
+        if self.request.retries < settings.retry_max:
+            raise self.retry(exc=exc, countdown=backoff(self.request.retries, base=settings.retry_backoff_s, cap=settings.retry_backoff_max_s)) from exc
+        raise
+    except Exception as exc:
+        # The decision itself failed: publish the ticket as an escalation so it still reaches a human.
+        log.exception("escalate failed; publishing as automation_failed", extra={"ticket_id": state.ticket.uid})
+        state.failure = state.failure or Failure(stage="escalate", error=f"{type(exc).__name__}: {exc}"[:500])
+        state = pipeline.do_escalate(state, runtime.get_policy(), Context(failure=state.failure))
+        runtime.get_results().publish(state)
+    from worker.sinks.registry import sink_for
+
+    if sink_for(state.ticket.source, settings) is not None:
+        deliver_task.delay(state.model_dump(mode="json"))
+    return {"ticket_id": state.ticket.uid, "action": state.decision.action if state.decision else None}
+
+
+@app.task(name="ticketflow.deliver", **TASK_OPTS)
+def deliver_task(self: Task, payload: dict[str, Any]) -> None:
+    """Write the result back to its helpdesk: a public reply and close, or an internal note."""
+    from worker.sinks.registry import deliver
+
+    settings = get_settings()
+    state = TicketResult.model_validate(payload)
+    try:
+        deliver(state, settings, runtime.get_redis())
+    except RETRYABLE as exc:
+        if self.request.retries < settings.retry_max:
+            raise self.retry(exc=exc, countdown=backoff(self.request.retries, base=settings.retry_backoff_s, cap=settings.retry_backoff_max_s)) from exc
+        dead_letter(state, "deliver", exc)
+    except Exception as exc:
+        dead_letter(state, "deliver", exc)
+
+
+def dead_letter(state: TicketResult, stage: str, exc: BaseException) -> None:
+    """Record a ticket whose side effect failed for good, for `ticketflow dlq list/replay`."""
+    r = runtime.get_redis()
+    r.xadd(keys.DLQ_STREAM, {"ticket_id": state.ticket.uid, "stage": stage, "error": f"{type(exc).__name__}: {exc}"[:500], "at": str(clock.now()), "json": state.model_dump_json()}, maxlen=100_000, approximate=True)
+    log.error("dead-lettered at %s", stage, extra={"ticket_id": state.ticket.uid, "stage": stage})
