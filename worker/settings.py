@@ -37,6 +37,7 @@ class Settings(BaseSettings):
 
     # --- providers -------------------------------------------------------------------------
     provider: Literal["local", "anthropic", "openai"] = "local"
+    provider_factory: str | None = None  # "package.module:callable" taking Settings: a custom provider
     anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
     anthropic_base_url: str | None = None
     anthropic_classify_model: str = "claude-haiku-4-5"

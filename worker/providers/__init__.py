@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
+from typing import cast
+
+from worker.errors import ConfigError
 from worker.providers.base import Provider
 from worker.settings import Settings
 
 
+def _load_factory(spec: str) -> Callable[[Settings], Provider]:
+    """Resolve "package.module:callable" (TICKETFLOW_PROVIDER_FACTORY), for providers shipped elsewhere."""
+    module, _, attr = spec.partition(":")
+    try:
+        return cast(Callable[[Settings], Provider], getattr(importlib.import_module(module), attr))
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ConfigError(f"TICKETFLOW_PROVIDER_FACTORY={spec!r} cannot be loaded: {exc}") from exc
+
+
 def build_provider(settings: Settings) -> Provider:
     """The provider the settings name; SDK clients are built here, once per process."""
+    if settings.provider_factory:
+        return _load_factory(settings.provider_factory)(settings)
     if settings.provider == "anthropic":
         from worker.providers.anthropic import AnthropicProvider
 
