@@ -79,6 +79,20 @@ class Settings(BaseSettings):
     intercom_client_secret: SecretStr | None = None
     intercom_admin_id: str | None = None
     poll_interval_s: float = 30.0
+    # write-back and webhooks (issue 6)
+    zendesk_writeback: bool = True  # post replies/notes back to Zendesk when it is configured
+    intercom_writeback: bool = True  # post replies/notes back to Intercom when it is configured
+    zendesk_bot_user_id: str | None = None  # the API user's id: its own comments never count as an agent acting
+    zendesk_escalation_group_id: str | None = None  # group that receives escalations
+    zendesk_escalation_assignee_id: str | None = None
+    intercom_escalation_assignee_id: str | None = None  # admin or team id that receives escalations
+    intercom_escalation_tag_id: str | None = None  # tag put on escalated conversations
+    escalation_tag: str = "ticketflow_escalated"
+    draft_tag: str = "ticketflow_draft"
+    helpdesk_timeout_s: float = 10.0
+    webhook_replay_window_s: int = 300  # signed timestamps older (or newer) than this are refused
+    api_max_body_bytes: int = 1_000_000
+    poll_page_size: int = 100
 
     # --- observability -----------------------------------------------------------------------
     log_level: str = "INFO"

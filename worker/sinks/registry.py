@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Protocol
 
+import httpx
 import redis
 
 from worker.models import TicketResult
 from worker.settings import Settings
+from worker.sinks import intercom, zendesk
 
 
 class Sink(Protocol):
@@ -20,8 +24,25 @@ class Sink(Protocol):
         ...
 
 
-def sink_for(source: str, settings: Settings) -> Sink | None:
-    """The sink for tickets from `source`, or None when that helpdesk is not connected."""
+_clients: dict[tuple[str, str], httpx.Client] = {}
+_lock = threading.Lock()
+
+
+def _client(source: str, settings: Settings, build: Callable[[Settings], httpx.Client]) -> httpx.Client:
+    # One pooled client per helpdesk and base URL in a process, built on first use.
+    key = (source, (zendesk.base_url(settings) or "") if source == zendesk.NAME else settings.intercom_base_url)
+    with _lock:
+        if key not in _clients:
+            _clients[key] = build(settings)
+        return _clients[key]
+
+
+def sink_for(source: str, settings: Settings, client: httpx.Client | None = None) -> Sink | None:
+    """The sink for tickets from `source`, or None when that helpdesk is not connected (or write-back is off)."""
+    if source == zendesk.NAME and zendesk.configured(settings):
+        return zendesk.ZendeskSink(settings, client or _client(source, settings, zendesk.build_client))
+    if source == intercom.NAME and intercom.configured(settings):
+        return intercom.IntercomSink(settings, client or _client(source, settings, intercom.build_client))
     return None
 
 
@@ -30,3 +51,11 @@ def deliver(result: TicketResult, settings: Settings, r: redis.Redis) -> None:
     sink = sink_for(result.ticket.source, settings)
     if sink is not None:
         sink.deliver(result, r)
+
+
+def close_clients() -> None:
+    """Close the pooled helpdesk clients (tests, shutdown)."""
+    with _lock:
+        for c in _clients.values():
+            c.close()
+        _clients.clear()

@@ -1,0 +1,131 @@
+"""What a helpdesk write-back posts (pure), and the HTTP call every helpdesk sink makes through one seam.
+
+Decision -> plan:
+  auto_reply            public reply, then solve/close
+  auto_reply, but an agent owns the thread   internal note only ("not sent")
+  draft                 internal note with the draft, tagged for an agent to send
+  escalate              internal note with the reasons, the draft if any and its citations; tagged, assigned
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from worker import keys
+from worker.errors import SinkRejected, SinkUnavailable
+from worker.models import TicketResult
+from worker.settings import Settings
+
+
+class HelpdeskBusy(SinkUnavailable):
+    """The helpdesk answered 429 or 5xx, or could not be reached; `retry_after` is its own hint, if any."""
+
+    def __init__(self, message: str, *, sink: str, status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message, sink=sink, status=status)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to write on the helpdesk for one result."""
+
+    public: bool  # a reply the customer sees, or an internal note for agents
+    body: str
+    close: bool = False  # solve (Zendesk) / close (Intercom) after the reply
+    tag: str | None = None
+    assign: bool = False  # hand to the configured human queue
+
+
+def plan_for(result: TicketResult, *, human_owns: bool, settings: Settings) -> Plan:
+    """The write-back for a result; once an agent owns the thread nothing public is ever posted."""
+    action = result.decision.action if result.decision else "escalate"
+    if action == "auto_reply" and result.reply and not human_owns:
+        return Plan(public=True, body=result.reply, close=True)
+    if action == "auto_reply":
+        return Plan(public=False, body=note_text(result, "ticketflow drafted a reply but an agent owns this ticket, so it was NOT sent."))
+    if action == "draft" and not human_owns:
+        return Plan(public=False, body=note_text(result, "ticketflow draft, not sent: review it and send it if it is right."), tag=settings.draft_tag)
+    if action == "draft":
+        return Plan(public=False, body=note_text(result, "ticketflow draft, not sent (an agent owns this ticket)."))
+    heading = "ticketflow escalated this ticket to a human."
+    return Plan(public=False, body=note_text(result, heading), tag=settings.escalation_tag, assign=not human_owns)
+
+
+def note_text(result: TicketResult, heading: str) -> str:
+    """The internal note: why, the draft if any, its sources, and a reference that makes re-posting detectable."""
+    lines = [heading]
+    if result.decision and result.decision.reasons:
+        lines.append("Reasons: " + ", ".join(result.decision.reasons))
+    if result.classification:
+        c = result.classification
+        lines.append(f"Intent: {c.intent} (confidence {c.confidence:.2f}), urgency: {c.urgency}")
+    if result.failure:
+        lines.append(f"Automation failed at {result.failure.stage}: {result.failure.error}")
+    if result.draft and result.draft.text.strip():
+        lines += ["", "Draft reply:", result.draft.text.strip()]
+        if result.draft.citations:
+            lines += ["", "Sources:"] + [f"- {c.title}" + (f" / {c.section}" if c.section else "") + f" ({c.doc_id})" for c in result.draft.citations]
+    lines += ["", ref_line(result)]
+    return "\n".join(lines)
+
+
+def ref_line(result: TicketResult) -> str:
+    """The line every note carries: finding it on the helpdesk means this result was already written."""
+    return f"[ticketflow ref {result.ticket.uid}]"
+
+
+def marker_tag(result: TicketResult) -> str:
+    """A helpdesk tag unique to this result (tags allow letters, digits and underscores)."""
+    return "ticketflow_" + hashlib.sha1(result.ticket.uid.encode()).hexdigest()[:12]
+
+
+def plain(text: str) -> str:
+    """Text of an HTML body, whitespace folded, for comparing what was posted with what we would post."""
+    no_tags = re.sub(r"<[^>]+>", " ", text or "")
+    return " ".join(html.unescape(no_tags).split())
+
+
+def done_key(sink: str, result: TicketResult) -> str:
+    """The Redis marker set once this result is written back."""
+    return keys.sink_done_key(sink, result.ticket.uid)
+
+
+def closed_key(sink: str, thread_id: str) -> str:
+    """Set when the bot solved/closed a thread, so a later customer message counts as a reopen."""
+    return keys.sink_done_key(f"{sink}:closed", thread_id)
+
+
+def call(client: httpx.Client, method: str, url: str, *, sink: str, json: dict[str, Any] | None = None, params: dict[str, Any] | None = None) -> Any:
+    """One helpdesk request: JSON back, or HelpdeskBusy (retry) / SinkRejected (give up) saying why."""
+    try:
+        resp = client.request(method, url, json=json, params=params)
+    except httpx.TransportError as exc:
+        raise HelpdeskBusy(f"{sink} unreachable: {type(exc).__name__}: {exc}", sink=sink) from exc
+    status = resp.status_code
+    if status == 429 or status >= 500:
+        raise HelpdeskBusy(f"{sink} answered {status} to {method} {url}", sink=sink, status=status, retry_after=retry_after(resp))
+    if status >= 400:
+        raise SinkRejected(f"{sink} answered {status} to {method} {url}: {resp.text[:300]}", sink=sink, status=status)
+    if not resp.content:
+        return {}
+    try:
+        return resp.json()
+    except ValueError as exc:
+        raise SinkRejected(f"{sink} answered non-JSON to {method} {url}", sink=sink, status=status) from exc
+
+
+def retry_after(resp: httpx.Response) -> float | None:
+    """Seconds from a Retry-After header (delta form), if present and sane."""
+    raw = resp.headers.get("Retry-After")
+    if raw is None:
+        return None
+    try:
+        return max(0.0, min(float(raw), 3600.0))
+    except ValueError:
+        return None
