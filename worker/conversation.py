@@ -1,21 +1,45 @@
-"""Conversation state in Redis: how often a customer raised a topic, and whether a human owns the thread."""
+"""Conversation state in Redis: per-customer turns and topic counts (with expiry), and who owns a thread.
+
+Every write is idempotent per ticket id, because Celery may deliver the escalate task twice:
+topic counts are sets of ticket ids, turns are a hash keyed by ticket id with a sorted index.
+"""
 
 from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Protocol
 
 import redis
 
 from worker import keys
-from worker.models import TicketResult
-from worker.text import content_tokens
+from worker.models import Ticket, TicketResult, Turn
+from worker.text import clean, content_tokens
+
+ANONYMOUS = "anonymous"
+RECENT_TURNS = 5
 
 
 def topic_of(state: TicketResult) -> str:
-    """A topic key that survives rewording: the article that answers it, else the intent and key words."""
+    """A topic key that survives rewording: the article that answers it, else the intent and key words.
+
+    The top retrieved article is stable under paraphrase (the retriever maps "can't log in" and
+    "sign-in fails" to the same help page); without one, the two rarest-looking content words
+    (the longest) of the cleaned text, sorted, keep the key independent of word order.
+    """
     if state.chunks:
         return f"doc:{state.chunks[0].doc_id}"
     intent = state.classification.intent if state.classification else "unknown"
-    words = sorted(set(content_tokens(state.ticket.text)), key=len, reverse=True)[:2]
+    words = sorted(set(content_tokens(clean(state.ticket.text))), key=lambda w: (-len(w), w))[:2]
     return f"{intent}:{'-'.join(sorted(words))}"
+
+
+class TopicCounter(Protocol):
+    """Counts the distinct tickets in which a customer raised a topic."""
+
+    def count(self, customer_id: str, topic: str, ticket_id: str) -> int:
+        """Record `ticket_id` under the topic (idempotently) and return how many tickets raised it."""
+        ...
 
 
 def record_topic(r: redis.Redis, customer_id: str, topic: str, ticket_id: str, ttl_s: int) -> int:
@@ -28,6 +52,78 @@ def record_topic(r: redis.Redis, customer_id: str, topic: str, ticket_id: str, t
     return int(pipe.execute()[2])
 
 
+@dataclass
+class RedisTopics:
+    """Topic counts in Redis, expiring `ttl_s` after the customer last raised the topic."""
+
+    r: redis.Redis
+    ttl_s: int
+
+    def count(self, customer_id: str, topic: str, ticket_id: str) -> int:
+        """See TopicCounter."""
+        return record_topic(self.r, customer_id, topic, ticket_id, self.ttl_s)
+
+
+@dataclass
+class MemoryTopics:
+    """Topic counts in a dict, for the in-process eval (same semantics, no expiry)."""
+
+    seen: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+
+    def count(self, customer_id: str, topic: str, ticket_id: str) -> int:
+        """See TopicCounter."""
+        ids = self.seen.setdefault((customer_id, topic), set())
+        ids.add(ticket_id)
+        return len(ids)
+
+
+def topic_count(state: TicketResult, topics: TopicCounter) -> int:
+    """How often this customer raised this ticket's topic, this ticket included.
+
+    Anonymous tickets are not counted: thousands of strangers share that id.
+    """
+    if state.ticket.customer_id == ANONYMOUS or state.classification is None:
+        return 1
+    return topics.count(state.ticket.customer_id, topic_of(state), state.ticket.uid)
+
+
+# --- turns -----------------------------------------------------------------------------------------
+def _turns_key(source: str, customer_id: str) -> str:
+    return f"{keys.PREFIX}:turns:{source}:{customer_id}"
+
+
+def record_turn(r: redis.Redis, ticket: Ticket, at: float, ttl_s: int, *, reply: str | None = None) -> None:
+    """Store this ticket's message (and the bot's reply, if one went out) as the customer's latest turn.
+
+    Keyed by ticket id, so a redelivered task overwrites rather than duplicates.
+    """
+    key = _turns_key(ticket.source, ticket.customer_id)
+    entry = json.dumps({"ticket": ticket.uid, "text": ticket.message[:2000], "reply": (reply or "")[:2000]})
+    pipe = r.pipeline()
+    pipe.hset(key, ticket.uid, entry)
+    pipe.zadd(f"{key}:order", {ticket.uid: at})
+    pipe.expire(key, ttl_s)
+    pipe.expire(f"{key}:order", ttl_s)
+    pipe.execute()
+
+
+def recent_turns(r: redis.Redis, source: str, customer_id: str, *, exclude: str = "", n: int = RECENT_TURNS) -> list[Turn]:
+    """The customer's last `n` stored turns, oldest first, as history for generation."""
+    key = _turns_key(source, customer_id)
+    uids = [u.decode() if isinstance(u, bytes) else str(u) for u in r.zrevrange(f"{key}:order", 0, n)]
+    uids = [u for u in uids if u != exclude][:n]
+    out: list[Turn] = []
+    for raw in r.hmget(key, uids[::-1]) if uids else []:
+        if raw is None:
+            continue
+        entry = json.loads(raw)
+        out.append(Turn(role="customer", text=entry["text"]))
+        if entry.get("reply"):
+            out.append(Turn(role="bot", text=entry["reply"]))
+    return out[-n:]
+
+
+# --- ownership -------------------------------------------------------------------------------------
 def mark_human_owner(r: redis.Redis, source: str, thread_id: str, agent: str, ttl_s: int) -> None:
     """Record that an agent acted on this thread: from now on the bot only drafts."""
     key = keys.conversation_key(source, thread_id)

@@ -129,27 +129,44 @@ def load_or_train(cache_dir: Path, path: Path = TRAIN_FILE) -> LocalModels:
 
 # --- rules: where a rule is simply right, whatever a statistical model thinks --------------------
 HUMAN_REQUEST = re.compile(
-    r"\b(speak|talk|chat|connect|put) (me )?(to|with) (a |an |some(one|body) |your )?(real |live |actual )?"
-    r"(human|person|agent|representative|rep|manager|supervisor|someone|somebody|operator)\b"
+    r"\b(speak|talk|chat|connect|put|transfer|reach)(ing)? (me )?(to|with|through to) (a |an |some(one|body) |your |the )?"
+    r"(real |live |actual |human |customer service |support )?"
+    r"(human|person|agent|representative|rep|manager|supervisor|someone|somebody|operator|assistant|staff|employee)\b"
     r"|\b(real|live|actual) (human|person|agent)\b|\bhuman (agent|being|support)\b"
     r"|\b(hablar con|parler à|parler a|sprechen mit) (un|una|une|einem|einer)? ?(humano|persona|agente|humain|personne|conseiller|mitarbeiter)",
     re.I,
 )
+# A complaint is the customer asking for a person to judge what went wrong: always a human's job.
+COMPLAINT = re.compile(
+    r"\b(complain\w*|grievances?|reclamations?|reclamación|réclamation)\b"
+    r"|\b(file|filing|make|making|lodge|lodging|submit|raise|open)\w* (a |an |my |our )?(formal |official |consumer |customer )?claims?\b"
+    r"|\bclaims? against\b",
+    re.I,
+)
 INJECTION = re.compile(
-    r"\bignore (all |any |your |the |previous |prior |above )+(instructions|rules|prompts?)\b"
-    r"|\b(system prompt|your instructions|developer mode|jailbreak)\b"
-    r"|\byou are now\b|\bdisregard (all |your |the |previous )+",
+    r"\b(ignore|forget|override|bypass) (all |any |your |the |previous |prior |above |earlier |these |those )+"
+    r"(instructions|rules|prompts?|guidelines|directives)\b"
+    r"|\b(system prompt|your (instructions|prompt|rules|guidelines)|developer mode|jailbreak|dan mode)\b"
+    r"|\byou are now\b|\bact as (an? )?(admin|administrator|developer|system)\b|\bdisregard (all |your |the |previous |prior )+"
+    r"|\b(reveal|print|show|repeat|output) (me )?(your |the )(system |hidden |initial )?(prompt|instructions)\b",
     re.I,
 )
 MONEY = re.compile(
-    r"\b(refund\w*|reimburs\w*|charged|charge[sd]?|overcharg\w*|double[- ]charg\w*|invoice\w*|receipt|"
-    r"billing|bill(ed)?|payment\w*|chargeback|credit card|debit|paid|vat|tax (id|number))\b"
+    r"\b(refund\w*|reimburs\w*|rebates?|restitutions?|compensations?|money back|my money|charged|charge[sd]?|"
+    r"overcharg\w*|double[- ]charg\w*|invoic\w*|receipts?|billing|bills?|billed|payments?|chargeback|credit card|"
+    r"debit\w*|paid|pay for|vat|tax (id|number)|subscription fee)\b"
+    r"|[$€£]\s?\d|\b\d+(\.\d+)? ?(dollars|euros?|pounds|usd|eur|gbp)\b"
     r"|\b(reembolso|factura|cobro|cobrado|remboursement|facture|prélèvement|rechnung|erstattung)\b",
     re.I,
 )
+_ACCOUNT_VERB = (
+    r"(delet\w*|clos(e|ed|es|ing)|remov\w*|cancel\w*|deactivat\w*|terminat\w*|eras\w*|chang\w*|updat\w*|"
+    r"edit\w*|modif\w*|transfer\w*|merg\w*|wip\w*)"
+)
+_ACCOUNT_NOUN = r"(deletion|removal|termination|cancell?ation|closure|closing|deactivation|erasure)s?"
 ACCOUNT_CHANGE = re.compile(
-    r"\b(delete|close|remove|cancel|deactivate|terminate|erase|change|update|edit|modify|transfer|merge)\b"
-    r"[\w\s,']{0,30}\b(my |our |the )?(account|profile|e-?mail address|owner(ship)?|username|user ?name|login e-?mail)\b"
+    rf"\b{_ACCOUNT_VERB}\b[\w\s,']{{0,30}}\b(my |our |the )?(account|profile|e-?mail address|owner(ship)?|username|user ?name|login e-?mail)s?\b"
+    rf"|\baccount {_ACCOUNT_NOUN}\b|\b{_ACCOUNT_NOUN} of (my |our |the |a |an )?([\w-]+ )?account"
     r"|\b(eliminar|borrar|cerrar) (mi )?cuenta\b|\b(supprimer|fermer) (mon )?compte\b",
     re.I,
 )
@@ -158,13 +175,21 @@ HIGH_URGENCY = re.compile(
     r"data loss|lost (all|our) data|security (breach|incident)|hacked|compromised|locked out)\b|!!!",
     re.I,
 )
+# Swearing at a support desk is frustration whatever the words around it say.
+PROFANITY = re.compile(
+    r"\b(damn\w*|goddamn\w*|bloody|f+u+c+k\w*|shit\w*|crap\w*|bullshit|wtf|what the hell|pissed off|screw (you|this)|"
+    r"bastards?|idiots|morons?)\b",
+    re.I,
+)
 FRUSTRATION = re.compile(
-    r"\b(unacceptable|ridiculous|outrageous|furious|angry|disgusted|worst|terrible|useless|pathetic|"
-    r"fed up|sick of|joke|scam|lawyer|legal action|cancel everything|"
-    r"(third|fourth|fifth|3rd|4th|5th|several|multiple|many) (time|e-?mail|message|attempt|request)s?|"
-    r"still (not|no|waiting|broken|haven't)|no one (has )?(replied|answered|responded|gets back)|"
+    r"\b(unacceptable|ridiculous|outrageous|furious|angry|disgusted|disappointed|worst|terrible|awful|horrible|useless|pathetic|"
+    r"fed up|sick (and tired )?of|a joke|scam|lawyer|legal action|cancel everything|"
+    r"(second|third|fourth|fifth|sixth|2nd|3rd|4th|5th|6th|several|multiple|many|countless|numerous) (time|e-?mail|message|attempt|request|ticket)s?|"
+    r"(asked|written|wrote|emailed|contacted|called|told) (you |your team |support )?(\w+ )?(twice|three times|four times|again)|"
+    r"still (not|no|waiting|broken|haven't|hasn't|nothing|doesn't|isn't|can't)|no one (has )?(replied|answered|responded|gets back)|"
     r"nobody (has )?(replied|answered|responded|helps)|(waiting|waited) (for )?(days|weeks|\d+ days)|"
-    r"again and again|over and over|keep (getting|having)|how many times)\b",
+    r"again and again|over and over|keep (getting|having)|how many times|yet again|once again|"
+    r"(haven't|have not|never) (heard back|received (a |any )?(reply|response|answer))|losing (my )?patience|at my wits)\b",
     re.I,
 )
 

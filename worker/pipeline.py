@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from worker import clock
 from worker.classify import classify
+from worker.conversation import TopicCounter, topic_count
 from worker.escalate import Context, Policy, decide, hard_reasons
 from worker.generate import generate
 from worker.models import TicketResult
@@ -69,3 +70,19 @@ def do_escalate(state: TicketResult, policy: Policy, context: Context) -> Ticket
     state.timings["escalate"] = round(clock.monotonic() - t0, 6)
     state.completed_at = clock.now()
     return state
+
+
+def run_inline(
+    state: TicketResult,
+    *,
+    provider: Provider,
+    retriever: Retriever,
+    k: int,
+    policy: Policy,
+    topics: TopicCounter,
+) -> TicketResult:
+    """All four stages in this process, as the chain runs them (the eval harness's path)."""
+    state = do_classify(state, provider)
+    state = do_retrieve(state, retriever, k)
+    state = do_generate(state, provider)
+    return do_escalate(state, policy, Context(topic_count=topic_count(state, topics)))

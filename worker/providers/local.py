@@ -13,6 +13,9 @@ from worker.text import clean, content_tokens
 HANDOFF = "I'll connect you with our team, who can help with this directly."
 SPECIALIST = "Let me get a specialist for this right away."
 
+# The frustration model alone must be fairly sure: the rules catch the explicit cases.
+FRUSTRATION_P = 0.5
+
 _STEP = re.compile(r"^\s*(\d+[.)]|[-*•])\s+")
 
 
@@ -55,11 +58,14 @@ class LocalProvider:
         confidence = p_intent[intent]
         p_urg = self.models.urgency.proba(feats)
         urgency = max(p_urg, key=p_urg.__getitem__)
-        frustrated = self.models.frustration.proba(feats)["yes"] > 0.5
-        signals: list[str] = []
+        frustrated = self.models.frustration.proba(feats)["yes"] > FRUSTRATION_P
+        signals: list[str] = ["frustration_model"] if frustrated else []
         if lc.HUMAN_REQUEST.search(text):
             intent, confidence = "escalate", 1.0
             signals.append("human_requested")
+        elif lc.COMPLAINT.search(text):
+            intent, confidence = "escalate", 1.0
+            signals.append("complaint")
         elif intent in ("faq", "bug") and lc.MONEY.search(text):
             intent = "billing"
             signals.append("money_terms")
@@ -69,6 +75,9 @@ class LocalProvider:
         if lc.HIGH_URGENCY.search(text):
             urgency = "high"
             signals.append("urgent_terms")
+        if lc.PROFANITY.search(text):
+            frustrated = True
+            signals.append("profanity")
         if lc.FRUSTRATION.search(text) or lc.FRUSTRATION.search(history) or lc.caps_ratio(ticket.message) > 0.6:
             frustrated = True
             signals.append("frustration_terms")
