@@ -1,0 +1,84 @@
+"""Where a ticket is, read from Redis: accepted (queued), the last stage it finished, or done with its result.
+
+Live progress comes from a per-ticket Redis stream, `events_key(uid)`, that the workers append to:
+`{"type": "stage", "stage": "classify"}` when a stage finishes and `{"type": "delta", "text": "..."}`
+while a provider streams the reply. The API relays it as server-sent events; without it a ticket
+still shows as queued until its result is published.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, cast
+
+import redis
+
+from worker import keys
+from worker.settings import Settings
+
+EVENT_TYPES = ("stage", "delta", "decision")
+
+
+def events_key(uid: str) -> str:
+    """The per-ticket stream of progress events (stages finished, reply deltas)."""
+    return f"{keys.PREFIX}:events:{uid}"
+
+
+def _text(v: Any) -> str:
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+@dataclass(frozen=True)
+class TicketStatus:
+    """A ticket's place in the pipeline."""
+
+    uid: str
+    status: str  # unknown | queued | in_progress | done
+    stage: str | None = None  # the last stage that finished
+    result: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON for GET /v1/tickets/{id}."""
+        return {"uid": self.uid, "status": self.status, "stage": self.stage, "result": self.result}
+
+
+def read_events(r: redis.Redis, source: str, ticket_id: str, *, after: str = "0-0", count: int = 500) -> list[tuple[str, dict[str, str]]]:
+    """Progress events after entry `after`, oldest first."""
+    uid = f"{source}:{ticket_id}"
+    got = cast(list[Any], r.xrange(events_key(uid), min=f"({after}" if after != "0-0" else "-", count=count))
+    return [(_text(eid), {_text(k): _text(v) for k, v in data.items()}) for eid, data in got]
+
+
+def status_of(r: redis.Redis, source: str, ticket_id: str, *, stream: str = keys.RESULTS_STREAM) -> TicketStatus:
+    """Done (with the result) once published; queued or in progress once accepted; otherwise unknown."""
+    uid = f"{source}:{ticket_id}"
+    entry = r.get(keys.published_key(uid))
+    if entry is not None and _text(entry) != "pending":
+        rows = cast(list[Any], r.xrange(stream, min=_text(entry), max=_text(entry)))
+        if rows:
+            data = rows[0][1]
+            raw = data.get(b"json") or data.get("json")
+            return TicketStatus(uid, "done", "escalate", json.loads(raw) if raw else None)
+        return TicketStatus(uid, "done", "escalate", None)  # trimmed from the stream since
+    if entry is None and not r.exists(keys.dedupe_key(source, ticket_id)):
+        return TicketStatus(uid, "unknown")
+    stages = [ev.get("stage") for _, ev in read_events(r, source, ticket_id) if ev.get("type") == "stage"]
+    return TicketStatus(uid, "in_progress" if stages or entry is not None else "queued", stages[-1] if stages else None)
+
+
+def index_check(settings: Settings) -> str:
+    """"ok" when the help centre is there and any built index is newer than every article, else why not."""
+    corpus = settings.corpus_dir
+    if not corpus.is_dir():
+        return f"no help-centre folder at {corpus}"
+    docs = [p for p in corpus.rglob("*") if p.is_file()]
+    if not docs:
+        return f"the help-centre folder {corpus} is empty"
+    index = settings.index_dir
+    if index.is_dir():
+        built = [p.stat().st_mtime for p in index.rglob("*") if p.is_file()]
+        newest_doc = max(p.stat().st_mtime for p in docs)
+        if built and max(built) < newest_doc:
+            return "stale: an article changed after the index was built"
+    return "ok"

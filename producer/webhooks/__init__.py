@@ -1,0 +1,1 @@
+"""Helpdesk webhooks: signature checks on the raw body, and payloads mapped to tickets and owner changes."""
