@@ -6,13 +6,16 @@ from celery import Celery
 
 from worker.settings import Settings, get_settings
 
-IO_TASKS = ("ticketflow.classify", "ticketflow.generate", "ticketflow.deliver")
-CPU_TASKS = ("ticketflow.retrieve", "ticketflow.escalate")
+# classify, generate and deliver wait on the network: they go to the I/O queue, served by a gevent pool
+# that keeps hundreds of calls in flight. retrieve and escalate compute: the CPU queue, served by
+# prefork (or by the same gevent worker on small hosts). The bare no-ops mirror them for `bench`.
+IO_TASKS = ("ticketflow.classify", "ticketflow.generate", "ticketflow.deliver", "ticketflow.bare.classify", "ticketflow.bare.generate")
+CPU_TASKS = ("ticketflow.retrieve", "ticketflow.escalate", "ticketflow.bare.retrieve", "ticketflow.bare.escalate")
 
 
 def create_app(settings: Settings) -> Celery:
     """A Celery app on Redis that loses nothing: late acks, redelivery on worker loss, prefetch 1."""
-    app = Celery("ticketflow", broker=settings.redis_url, include=["worker.tasks"])
+    app = Celery("ticketflow", broker=settings.redis_url, include=["worker.tasks", "worker.baretasks"])
     routes = {name: {"queue": settings.io_queue} for name in IO_TASKS}
     routes.update({name: {"queue": settings.cpu_queue} for name in CPU_TASKS})
     app.conf.update(
@@ -36,7 +39,7 @@ def create_app(settings: Settings) -> Celery:
         },
         broker_connection_retry_on_startup=True,
         broker_connection_max_retries=None,
-        broker_pool_limit=None,
+        broker_pool_limit=10,
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
         task_send_sent_event=False,
