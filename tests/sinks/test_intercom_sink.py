@@ -18,7 +18,7 @@ from worker.sinks.intercom import IntercomSink, build_client
 def ic() -> Iterator[FakeIntercom]:
     with FakeIntercom(token=IC_TOKEN, admin_id=IC_ADMIN) as fake:
         fake.add_conversation("5001", "How do I reset my password?")
-        yield fake  # type: ignore[misc]
+        yield fake
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from worker.sinks.zendesk import ZendeskSink, build_client
 def zd() -> Iterator[FakeZendesk]:
     with FakeZendesk(email=ZD_EMAIL, token=ZD_TOKEN, bot_user_id=BOT_USER) as fake:
         fake.add_ticket(101, "How do I reset my password?", requester_id=500)
-        yield fake  # type: ignore[misc]
+        yield fake
 
 
 @pytest.fixture
