@@ -11,7 +11,7 @@ import redis
 from celery import chain
 from pydantic import ValidationError
 
-from worker import clock, keys
+from worker import clock, conversation, debounce, keys
 from worker.errors import TicketInvalid
 from worker.models import Ticket, TicketResult
 from worker.settings import Settings, get_settings
@@ -67,30 +67,58 @@ class Enqueuer:
         self.r = r
         self.settings = settings or get_settings()
         self._accept = r.register_script(_ACCEPT)
+        self._accept_buffered = r.register_script(debounce.ACCEPT_BUFFERED)
 
     def enqueue(self, ticket: Ticket, *, run_id: str | None = None) -> Enqueued:
-        """Start the chain for `ticket` unless it was accepted before."""
+        """Start the chain for `ticket` unless it was accepted before.
+
+        With `debounce_s` set, messages of one conversation (or customer) arriving within that
+        window become one turn: only the first starts a chain, delayed by the window (worker/debounce.py).
+        """
         s = self.settings
+        ticket = self._with_customer_turns(ticket)
+        group = debounce.group_of(ticket) if s.debounce_s > 0 else None
+        if group is not None:
+            ticket = ticket.model_copy(update={"metadata": {**ticket.metadata, debounce.GROUP: group}})
         state = TicketResult(ticket=ticket, run_id=run_id, enqueued_at=clock.now())
         payload = state.model_dump(mode="json")
         raw = json.dumps(payload)
         deadline = clock.now() + s.inflight_deadline_s
-        ok = self._accept(
-            keys=[keys.dedupe_key(ticket.source, ticket.id), keys.ticket_key(ticket.uid), keys.INFLIGHT_ZSET],
-            args=[s.dedupe_ttl_s, raw, deadline, ticket.uid],
-        )
+        accept_keys = [keys.dedupe_key(ticket.source, ticket.id), keys.ticket_key(ticket.uid), keys.INFLIGHT_ZSET]
+        if group is None:
+            ok = self._accept(keys=accept_keys, args=[s.dedupe_ttl_s, raw, deadline, ticket.uid])
+        else:
+            lock_ms = int(s.inflight_deadline_s * 1000)
+            ok = self._accept_buffered(
+                keys=[*accept_keys, debounce.buffer_key(group), debounce.lock_key(group)],
+                args=[s.dedupe_ttl_s, raw, deadline, ticket.uid, debounce.fragment(ticket), lock_ms],
+            )
+            if ok == 2:  # a leader's chain will take this message into its turn
+                return Enqueued(ticket.uid, accepted=True)
         if not ok:
             return Enqueued(ticket.uid, accepted=False)
         try:
-            _signatures(payload).apply_async()
+            _signatures(payload).apply_async(countdown=s.debounce_s if group is not None else None)
         except Exception:
             # The broker refused: undo the acceptance so a retry of this call starts clean.
             pipe = self.r.pipeline()
             pipe.delete(keys.dedupe_key(ticket.source, ticket.id), keys.ticket_key(ticket.uid))
             pipe.zrem(keys.INFLIGHT_ZSET, ticket.uid)
+            if group is not None:
+                pipe.delete(debounce.lock_key(group))
             pipe.execute()
             raise
         return Enqueued(ticket.uid, accepted=True)
+
+    def _with_customer_turns(self, ticket: Ticket) -> Ticket:
+        """Attach the customer's last stored turns (from earlier tickets) for generation to see."""
+        if ticket.customer_id == conversation.ANONYMOUS or conversation.CUSTOMER_TURNS in ticket.metadata:
+            return ticket
+        turns = conversation.recent_turns(self.r, ticket.source, ticket.customer_id, exclude=ticket.uid)
+        if not turns:
+            return ticket
+        meta = {**ticket.metadata, conversation.CUSTOMER_TURNS: [t.model_dump() for t in turns]}
+        return ticket.model_copy(update={"metadata": meta})
 
     def enqueue_many(self, tickets: Iterable[Ticket], *, run_id: str | None = None) -> list[Enqueued]:
         """Enqueue each ticket; duplicates are reported, not re-run."""

@@ -18,6 +18,7 @@ from worker.text import clean, content_tokens
 
 ANONYMOUS = "anonymous"
 RECENT_TURNS = 5
+CUSTOMER_TURNS = "customer_turns"  # ticket.metadata key: the customer's last turns from earlier tickets
 
 
 def topic_of(state: TicketResult) -> str:

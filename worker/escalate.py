@@ -1,11 +1,20 @@
-"""The escalation policy: pure functions that say whether a human takes over, and every reason why."""
+"""The escalation policy: pure functions that say whether a human takes over, and every reason why.
+
+Hard rules look at the classification alone and send the ticket to a human before any reply is
+written. Soft rules weigh the retrieved sections, the draft and the conversation (`Context`, read
+from Redis by the task). `decide` runs every rule and records every reason that fired, so a support
+lead can see all of them, not just the first.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from worker import localclassifier as lc
 from worker.models import Chunk, Classification, Decision, Draft, Failure, Ticket
+from worker.text import clean, content_tokens
 
 # Reasons, as they appear in results, metrics and the review page.
 BILLING = "billing"
@@ -16,6 +25,8 @@ FRUSTRATION = "frustration"
 INJECTION = "prompt_injection"
 NO_DOCS = "no_relevant_docs"
 UNCERTAIN_DRAFT = "draft_uncertain"
+UNGROUNDED_DRAFT = "draft_ungrounded"
+REVEALS_INSTRUCTIONS = "draft_reveals_instructions"
 BUG_NO_FIX = "bug_without_known_fix"
 REPEAT_TOPIC = "repeat_topic"
 LONG_THREAD = "long_thread"
@@ -24,20 +35,43 @@ HUMAN_OWNS = "human_owns_conversation"
 AUTOMATION_FAILED = "automation_failed"
 AUTOMATION_UNAVAILABLE = "automation_unavailable"
 
+# A model hedging or handing off in its own words: the draft must not go out as an answer.
 SOFT_PHRASES: tuple[str, ...] = (
-    "i'll connect you with our team",
+    "i'll connect you with",
+    "i will connect you with",
     "let me get a specialist",
+    "let me connect you",
+    "i'll pass this to",
+    "i'll escalate",
+    "i will escalate",
     "i don't have that information",
     "i do not have that information",
+    "i don't have information",
+    "i'm not able to help with",
+    "i am not able to help with",
+    "i can't help with",
+    "i cannot help with",
+    "i'm not sure",
+    "i am not sure",
 )
+
+# A draft that talks about its own instructions is leaking them, whoever asked.
+_LEAK = re.compile(
+    r"\b(my|the) (system )?(prompt|instructions)\b|\bi (was|am|have been) (instructed|told|programmed) to\b"
+    r"|\byou are a (helpful|support|customer)",
+    re.I,
+)
+_STEP = re.compile(r"^\s*(\d+[.)]|[-*•])\s+", re.M)
+FIX_DOC_PREFIXES = ("known-issue", "troubleshooting")
 
 
 @dataclass(frozen=True)
 class Policy:
     """The configurable thresholds of the escalation policy."""
 
-    min_score: float = 0.0
-    bug_min_score: float = 0.0
+    min_score: float = 0.0  # retrieval score below which the top section does not count (TICKETFLOW_RETRIEVAL_MIN_SCORE)
+    min_coverage: float = 0.0  # share of the ticket's key words the top section must contain
+    bug_min_coverage: float = 0.3  # the same for bugs: a fix must match strongly
     min_confidence: float = 0.0
     repeat_topic_limit: int = 3
     max_turns: int = 5
@@ -52,10 +86,30 @@ class Context:
     topic_count: int = 1
     human_owner: bool = False
     failure: Failure | None = None
+    thread_turns: int = 0  # customer turns stored for this thread, the current one included
     extra: dict[str, str] = field(default_factory=dict)
 
 
-def hard_reasons(cls: Classification) -> list[str]:
+def coverage(ticket: Ticket, chunk: Chunk) -> float:
+    """Share of the ticket's key words that the section contains: how strongly it matches, on any retriever's scale."""
+    asked = set(content_tokens(clean(ticket.text)))
+    if not asked:
+        return 0.0
+    have = set(content_tokens(f"{chunk.title} {chunk.section} {chunk.text}"))
+    return len(asked & have) / len(asked)
+
+
+def is_fix(chunk: Chunk) -> bool:
+    """A known-issue or troubleshooting article, or a how-to section (one with steps)."""
+    return chunk.doc_id.startswith(FIX_DOC_PREFIXES) or len(_STEP.findall(chunk.text)) >= 2
+
+
+def injection_in(ticket: Ticket, cls: Classification) -> bool:
+    """Prompt injection, as the provider saw it or as the local detector sees it (whatever the provider)."""
+    return cls.injection or bool(lc.INJECTION.search(ticket.text))
+
+
+def hard_reasons(cls: Classification, ticket: Ticket | None = None) -> list[str]:
     """Reasons that send a ticket to a human before any reply is written."""
     reasons: list[str] = []
     if cls.intent == "billing":
@@ -68,7 +122,7 @@ def hard_reasons(cls: Classification) -> list[str]:
         reasons.append(HIGH_URGENCY)
     if cls.frustrated:
         reasons.append(FRUSTRATION)
-    if cls.injection:
+    if cls.injection or (ticket is not None and injection_in(ticket, cls)):
         reasons.append(INJECTION)
     return reasons
 
@@ -76,47 +130,76 @@ def hard_reasons(cls: Classification) -> list[str]:
 Rule = Callable[[Ticket, Classification, Sequence[Chunk], "Draft | None", Policy, Context], "str | None"]
 
 
-def _no_docs(t: Ticket, c: Classification, chunks: Sequence[Chunk], d: Draft | None, p: Policy, x: Context) -> str | None:
-    if c.intent in ("faq", "bug") and (not chunks or chunks[0].score < p.min_score):
+def no_docs(t: Ticket, c: Classification, chunks: Sequence[Chunk], d: Draft | None, p: Policy, x: Context) -> str | None:
+    """An answerable intent with no section that answers it."""
+    if c.intent not in ("faq", "bug"):
+        return None
+    if not chunks or chunks[0].score < p.min_score or coverage(t, chunks[0]) < p.min_coverage:
         return NO_DOCS
     return None
 
 
-def _bug_without_fix(t: Ticket, c: Classification, chunks: Sequence[Chunk], d: Draft | None, p: Policy, x: Context) -> str | None:
-    if c.intent != "bug" or not chunks:
+def bug_without_fix(t: Ticket, c: Classification, chunks: Sequence[Chunk], d: Draft | None, p: Policy, x: Context) -> str | None:
+    """A bug is answered only when a known-issue, troubleshooting or how-to section matches strongly."""
+    if c.intent != "bug":
         return None
-    top = chunks[0]
-    if top.doc_id.startswith("known-issue") or top.doc_id.startswith("troubleshooting"):
-        return None if top.score >= p.min_score else BUG_NO_FIX
-    return None if top.score >= p.bug_min_score else BUG_NO_FIX
+    if chunks and is_fix(chunks[0]) and chunks[0].score >= p.min_score and coverage(t, chunks[0]) >= p.bug_min_coverage:
+        return None
+    return BUG_NO_FIX
 
 
-def _uncertain_draft(t: Ticket, c: Classification, chunks: Sequence[Chunk], d: Draft | None, p: Policy, x: Context) -> str | None:
+def uncertain_draft(t: Ticket, c: Classification, chunks: Sequence[Chunk], d: Draft | None, p: Policy, x: Context) -> str | None:
+    """The draft hands off or hedges in so many words."""
     if d is None:
         return None
-    low = d.text.lower().replace("’", "'")
-    if any(ph in low for ph in p.soft_phrases) or not d.citations:
-        return UNCERTAIN_DRAFT
-    return None
+    low = d.text.lower().replace("\u2019", "'")
+    return UNCERTAIN_DRAFT if any(ph in low for ph in p.soft_phrases) else None
 
 
-def _repeat(t: Ticket, c: Classification, chunks: Sequence[Chunk], d: Draft | None, p: Policy, x: Context) -> str | None:
+def ungrounded_draft(t: Ticket, c: Classification, chunks: Sequence[Chunk], d: Draft | None, p: Policy, x: Context) -> str | None:
+    """The draft cites nothing it was given: it would be the model's word, not the help centre's."""
+    if d is None:
+        return None
+    return UNGROUNDED_DRAFT if not d.citations or not d.grounded else None
+
+
+def reveals_instructions(t: Ticket, c: Classification, chunks: Sequence[Chunk], d: Draft | None, p: Policy, x: Context) -> str | None:
+    """The draft talks about its own prompt or instructions."""
+    return REVEALS_INSTRUCTIONS if d is not None and _LEAK.search(d.text) else None
+
+
+def repeat_topic(t: Ticket, c: Classification, chunks: Sequence[Chunk], d: Draft | None, p: Policy, x: Context) -> str | None:
+    """The same customer on the same topic for the n-th time: the answers are not working."""
     return REPEAT_TOPIC if x.topic_count >= p.repeat_topic_limit else None
 
 
-def _long_thread(t: Ticket, c: Classification, chunks: Sequence[Chunk], d: Draft | None, p: Policy, x: Context) -> str | None:
-    return LONG_THREAD if len(t.history) >= p.max_turns else None
+def long_thread(t: Ticket, c: Classification, chunks: Sequence[Chunk], d: Draft | None, p: Policy, x: Context) -> str | None:
+    """A thread past `max_turns` turns that is still open."""
+    turns = max(len(t.history) + 1, x.thread_turns)
+    return LONG_THREAD if turns > p.max_turns else None
 
 
-def _low_confidence(t: Ticket, c: Classification, chunks: Sequence[Chunk], d: Draft | None, p: Policy, x: Context) -> str | None:
+def low_confidence(t: Ticket, c: Classification, chunks: Sequence[Chunk], d: Draft | None, p: Policy, x: Context) -> str | None:
+    """The classifier was unsure what the ticket is about."""
     return LOW_CONFIDENCE if c.confidence < p.min_confidence else None
 
 
-def _human_owner(t: Ticket, c: Classification, chunks: Sequence[Chunk], d: Draft | None, p: Policy, x: Context) -> str | None:
+def human_owner(t: Ticket, c: Classification, chunks: Sequence[Chunk], d: Draft | None, p: Policy, x: Context) -> str | None:
+    """An agent has acted on this thread: the bot never answers after them."""
     return HUMAN_OWNS if x.human_owner else None
 
 
-SOFT_RULES: tuple[Rule, ...] = (_no_docs, _bug_without_fix, _uncertain_draft, _repeat, _long_thread, _low_confidence, _human_owner)
+SOFT_RULES: tuple[Rule, ...] = (
+    no_docs,
+    bug_without_fix,
+    uncertain_draft,
+    ungrounded_draft,
+    reveals_instructions,
+    repeat_topic,
+    long_thread,
+    low_confidence,
+    human_owner,
+)
 
 
 def decide(
@@ -133,7 +216,7 @@ def decide(
         reason = context.failure.reason if context.failure else AUTOMATION_FAILED
         extra = [HUMAN_OWNS] if context.human_owner else []
         return Decision(action="escalate", reasons=[reason, *extra])
-    reasons = hard_reasons(cls)
+    reasons = hard_reasons(cls, ticket)
     for rule in SOFT_RULES:
         r = rule(ticket, cls, chunks, draft, policy, context)
         if r and r not in reasons:
@@ -150,7 +233,8 @@ def policy_from(settings: object) -> Policy:
     assert isinstance(settings, Settings)
     return Policy(
         min_score=settings.retrieval_min_score,
-        bug_min_score=settings.retrieval_min_score,
+        min_coverage=settings.min_coverage,
+        bug_min_coverage=settings.bug_min_coverage,
         min_confidence=settings.min_confidence,
         repeat_topic_limit=settings.repeat_topic_limit,
         max_turns=settings.max_bot_turns,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from worker import clock
+from worker import clock, debounce
 from worker.classify import classify
-from worker.conversation import TopicCounter, topic_count
+from worker.conversation import CUSTOMER_TURNS, TopicCounter, topic_count
 from worker.escalate import Context, Policy, decide, hard_reasons
-from worker.generate import generate
-from worker.models import TicketResult
+from worker.generate import LAST_TURNS, generate
+from worker.models import Ticket, TicketResult, Turn
 from worker.providers.base import Provider
 from worker.providers.local import SPECIALIST
 from worker.retrieve import Retriever, retrieve
@@ -19,12 +19,16 @@ def skips_to_human(state: TicketResult) -> bool:
     """Hard escalations and failed tickets skip retrieval and generation."""
     if state.failure is not None or state.classification is None:
         return True
-    return bool(hard_reasons(state.classification))
+    return bool(hard_reasons(state.classification, state.ticket))
 
 
 def do_classify(state: TicketResult, provider: Provider) -> TicketResult:
-    """Classify stage."""
+    """Classify stage (a debounced leader first takes the messages that make its turn)."""
     t0 = clock.monotonic()
+    if debounce.GROUP in state.ticket.metadata:
+        from worker import runtime  # only workers debounce; the eval never reaches here
+
+        state.ticket = debounce.take(runtime.get_redis(), state.ticket, runtime.get_settings().dedupe_ttl_s)
     cls, usage = classify(state.ticket, provider)
     state.classification = cls
     state.usage.append(usage)
@@ -43,13 +47,22 @@ def do_retrieve(state: TicketResult, retriever: Retriever, k: int) -> TicketResu
     return state
 
 
+def with_customer_turns(ticket: Ticket) -> Ticket:
+    """The ticket with the customer's earlier turns (attached at enqueue) ahead of its own thread."""
+    earlier = ticket.metadata.get(CUSTOMER_TURNS)
+    if not earlier or not isinstance(earlier, list):
+        return ticket
+    turns = [Turn.model_validate(t) for t in earlier if isinstance(t, dict)]
+    return ticket.model_copy(update={"history": [*turns, *ticket.history][-LAST_TURNS:]})
+
+
 def do_generate(state: TicketResult, provider: Provider) -> TicketResult:
-    """Generate stage (skipped for hard escalations)."""
+    """Generate stage (skipped for hard escalations); the model sees the last few turns of the customer."""
     if skips_to_human(state):
         return state
     assert state.classification is not None
     t0 = clock.monotonic()
-    draft, usage = generate(state.ticket, state.classification, state.chunks, provider)
+    draft, usage = generate(with_customer_turns(state.ticket), state.classification, state.chunks, provider)
     state.draft = draft
     state.usage.append(usage)
     state.timings["generate"] = round(clock.monotonic() - t0, 6)

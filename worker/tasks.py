@@ -70,9 +70,11 @@ def finish(state: TicketResult) -> TicketResult:
     owner = conversation.human_owns(r, state.ticket.source, state.ticket.thread_id)
     count = 1
     if state.failure is None and state.classification is not None:
-        topic = conversation.topic_of(state)
-        count = conversation.record_topic(r, state.ticket.customer_id, topic, state.ticket.uid, settings.conversation_ttl_s)
+        count = conversation.topic_count(state, conversation.RedisTopics(r, settings.conversation_ttl_s))
     state = pipeline.do_escalate(state, runtime.get_policy(), Context(topic_count=count, human_owner=owner))
+    if state.ticket.customer_id != conversation.ANONYMOUS:
+        sent = state.reply if state.decision is not None and state.decision.action == "auto_reply" else None
+        conversation.record_turn(r, state.ticket, state.enqueued_at or clock.now(), settings.conversation_ttl_s, reply=sent)
     runtime.get_results().publish(state)
     return state
 
