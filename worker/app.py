@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import Celery
 
+from worker import logs
 from worker.settings import Settings, get_settings
 
 # classify, generate and deliver wait on the network: they go to the I/O queue, served by a gevent pool
@@ -50,3 +51,4 @@ def create_app(settings: Settings) -> Celery:
 
 
 app = create_app(get_settings())
+logs.connect_celery(get_settings)  # worker processes log JSON, redacted, with the ticket id
