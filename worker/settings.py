@@ -40,8 +40,8 @@ class Settings(BaseSettings):
     provider_factory: str | None = None  # "package.module:callable" taking Settings: a custom provider
     anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
     anthropic_base_url: str | None = None
-    anthropic_classify_model: str = "claude-haiku-4-5"
-    anthropic_generate_model: str = "claude-sonnet-4-5"
+    anthropic_classify_model: str = "claude-haiku-5-5"  # current models; claude-haiku-4-5 / claude-sonnet-4-5 work too
+    anthropic_generate_model: str = "claude-sonnet-5-5"
     openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
     openai_base_url: str | None = None
     openai_classify_model: str = "gpt-4o-mini"
@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     rate_limit_rpm: int = 0  # cluster-wide requests per minute per provider; 0 = unlimited
     rate_limit_tpm: int = 0  # cluster-wide tokens per minute per provider; 0 = unlimited
     prices_json: str = ""  # override the price table: {"model": {"input": .., "output": ..}}
+    # issue 3: per-stage providers, embeddings, output-token and per-model budgets (see worker/ratelimit.py)
+    classify_provider: Literal["", "local", "anthropic", "openai"] = ""  # "" = TICKETFLOW_PROVIDER
+    generate_provider: Literal["", "local", "anthropic", "openai"] = ""  # "" = TICKETFLOW_PROVIDER
+    openai_embedding_model: str = "text-embedding-3-small"
+    rate_limit_otpm: int = 0  # cluster-wide output tokens per minute per model (rate_limit_tpm counts input tokens)
+    rate_limits_json: str = ""  # per-model budgets: {"model": {"rpm": .., "itpm": .., "otpm": ..}}
+    rate_limit_max_wait_s: float = 1.0  # a call whose slot is further away is re-scheduled, not waited for
 
     # --- retrieval -------------------------------------------------------------------------
     corpus_dir: Path = ROOT / "corpus" / "help"
@@ -107,6 +114,11 @@ class Settings(BaseSettings):
             raise ValueError("TICKETFLOW_PROVIDER=anthropic needs ANTHROPIC_API_KEY")
         if self.provider == "openai" and self.openai_api_key is None:
             raise ValueError("TICKETFLOW_PROVIDER=openai needs OPENAI_API_KEY")
+        for var, chosen in (("TICKETFLOW_CLASSIFY_PROVIDER", self.classify_provider), ("TICKETFLOW_GENERATE_PROVIDER", self.generate_provider)):
+            if chosen == "anthropic" and self.anthropic_api_key is None:
+                raise ValueError(f"{var}=anthropic needs ANTHROPIC_API_KEY")
+            if chosen == "openai" and self.openai_api_key is None:
+                raise ValueError(f"{var}=openai needs OPENAI_API_KEY")
         if self.task_soft_time_limit_s >= self.task_time_limit_s:
             raise ValueError("task_soft_time_limit_s must be below task_time_limit_s")
         bad = set(self.auto_intent_set) - {"faq", "account", "billing", "bug", "escalate"}

@@ -20,18 +20,28 @@ def _load_factory(spec: str) -> Callable[[Settings], Provider]:
         raise ConfigError(f"TICKETFLOW_PROVIDER_FACTORY={spec!r} cannot be loaded: {exc}") from exc
 
 
-def build_provider(settings: Settings) -> Provider:
-    """The provider the settings name; SDK clients are built here, once per process."""
-    if settings.provider_factory:
-        return _load_factory(settings.provider_factory)(settings)
-    if settings.provider == "anthropic":
+def _build(kind: str, settings: Settings) -> Provider:
+    if kind == "anthropic":
         from worker.providers.anthropic import AnthropicProvider
 
         return AnthropicProvider.from_settings(settings)
-    if settings.provider == "openai":
+    if kind == "openai":
         from worker.providers.openai import OpenAIProvider
 
         return OpenAIProvider.from_settings(settings)
     from worker.providers.local import LocalProvider
 
     return LocalProvider.from_settings(settings)
+
+
+def build_provider(settings: Settings) -> Provider:
+    """The provider the settings name; SDK clients are built here, once per process."""
+    if settings.provider_factory:
+        return _load_factory(settings.provider_factory)(settings)
+    classify_kind = settings.classify_provider or settings.provider
+    generate_kind = settings.generate_provider or settings.provider
+    if classify_kind == generate_kind:
+        return _build(classify_kind, settings)
+    from worker.providers.split import SplitProvider
+
+    return SplitProvider(_build(classify_kind, settings), _build(generate_kind, settings))

@@ -1,0 +1,145 @@
+"""Anthropic provider: a Haiku-class model classifies, a Sonnet-class model writes, both through the Messages API.
+
+- Both stages return JSON through the API's structured output (`output_config.format` with a JSON
+  schema), then validated against our pydantic types: no string scraping.
+- The system prompt is one text block marked `cache_control: ephemeral`, sized per model so it clears
+  the model's minimum cacheable length (see `worker.prompts`); usage records cache writes and reads.
+- Thinking is disabled: triage and a short grounded reply gain nothing from it, and thinking tokens
+  would be billed as output.
+- The SDK never retries (`max_retries=0`): Celery owns the retry policy. Errors map to
+  ProviderUnavailable (timeouts, connection errors, 408/409/429/5xx/529, with `retry-after`) or
+  ProviderRejected (other 4xx, refusals, truncated or invalid output).
+- Every call passes the cluster-wide rate limiter first.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anthropic
+
+from worker import prompts
+from worker.costs import PriceTable, price_table
+from worker.errors import ConfigError, ProviderError, ProviderRejected, ProviderUnavailable
+from worker.models import Chunk, Classification, Draft, Ticket, Usage
+from worker.prompts import Prefix
+from worker.ratelimit import RateLimiter, limiter_for, retry_after_header
+from worker.settings import Settings
+
+log = logging.getLogger("ticketflow.providers.anthropic")
+
+CLASSIFY_MAX_TOKENS = 200
+TRANSIENT_STATUS = frozenset({408, 409, 429})
+
+
+def provider_error(exc: anthropic.APIError, provider: str = "anthropic") -> ProviderError:
+    """The ticketflow error for an SDK error: transient ones are retried, the rest go to a human."""
+    if isinstance(exc, anthropic.APIStatusError):
+        status, rid = exc.status_code, exc.request_id
+        msg = f"{provider} HTTP {status}: {exc.message}"[:300]
+        if status in TRANSIENT_STATUS or status >= 500:
+            return ProviderUnavailable(msg, retry_after=retry_after_header(exc.response.headers), provider=provider, status=status, request_id=rid)
+        return ProviderRejected(msg, provider=provider, status=status, request_id=rid)
+    if isinstance(exc, anthropic.APIConnectionError):  # includes APITimeoutError
+        return ProviderUnavailable(f"{provider} unreachable: {type(exc).__name__}", provider=provider)
+    return ProviderRejected(f"{provider} response unusable: {exc}"[:300], provider=provider)
+
+
+@dataclass
+class AnthropicProvider:
+    """Classify with `classify_model`, write with `generate_model`; cached system prompts per stage."""
+
+    client: anthropic.Anthropic
+    classify_model: str
+    generate_model: str
+    prices: PriceTable
+    limiter: RateLimiter
+    max_output_tokens: int = 400
+    corpus_dir: Path | None = None
+    name: str = "anthropic"
+    prefixes: dict[str, Prefix] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.prefixes = {
+            "classify": prompts.classify_prefix(self.prices.spec(self.classify_model).min_cache_tokens, self.corpus_dir),
+            "generate": prompts.generate_prefix(self.prices.spec(self.generate_model).min_cache_tokens, self.corpus_dir),
+        }
+        for stage, p in self.prefixes.items():
+            if not p.cacheable:
+                log.warning("the %s prompt prefix (~%d tokens) may be below the model's cache minimum (%d): it will not be cached", stage, p.tokens, p.min_tokens)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AnthropicProvider:
+        """Client (no SDK retries), price table and limiter from settings; a missing key is one ConfigError."""
+        if settings.anthropic_api_key is None:
+            raise ConfigError("the anthropic provider needs ANTHROPIC_API_KEY")
+        prices = price_table(settings.prices_json)
+        prices.spec(settings.anthropic_classify_model)  # unpriced models fail here, at start-up
+        prices.spec(settings.anthropic_generate_model)
+        client = anthropic.Anthropic(
+            api_key=settings.anthropic_api_key.get_secret_value(),
+            base_url=settings.anthropic_base_url,  # None: the SDK reads ANTHROPIC_BASE_URL, else the public API
+            timeout=settings.provider_timeout_s,
+            max_retries=0,
+        )
+        limiter = limiter_for(
+            "anthropic", redis_url=settings.redis_url, rpm=settings.rate_limit_rpm, itpm=settings.rate_limit_tpm,
+            otpm=settings.rate_limit_otpm, per_model_json=settings.rate_limits_json, max_wait_s=settings.rate_limit_max_wait_s,
+        )
+        return cls(client, settings.anthropic_classify_model, settings.anthropic_generate_model, prices, limiter,
+                   settings.max_output_tokens, settings.corpus_dir)
+
+    def request(self, stage: str, user_text: str, ticket: Ticket) -> dict[str, Any]:
+        """The Messages API body for a stage (exposed so tests can check what is cached)."""
+        schema = prompts.CLASSIFY_SCHEMA if stage == "classify" else prompts.GENERATE_SCHEMA
+        return {
+            "model": self.classify_model if stage == "classify" else self.generate_model,
+            "max_tokens": CLASSIFY_MAX_TOKENS if stage == "classify" else self.max_output_tokens,
+            "system": [{"type": "text", "text": self.prefixes[stage].text, "cache_control": {"type": "ephemeral"}}],
+            "messages": prompts.conversation(ticket, user_text),
+            "output_config": {"format": {"type": "json_schema", "schema": schema}},
+            "thinking": {"type": "disabled"},
+        }
+
+    def _call(self, stage: str, body: dict[str, Any]) -> tuple[str, Usage]:
+        model = body["model"]
+        estimate = self.prefixes[stage].tokens + prompts.estimate_tokens(json.dumps(body["messages"]))
+        reservation = self.limiter.acquire(model, input_tokens=estimate, output_tokens=body["max_tokens"])
+        try:
+            msg = self.client.messages.create(**body)
+        except anthropic.APIError as exc:
+            self.limiter.settle(reservation, input_tokens=estimate, output_tokens=0)
+            raise provider_error(exc, self.name) from exc
+        u = msg.usage
+        usage = Usage(
+            stage=stage, provider=self.name, model=model, input_tokens=u.input_tokens, output_tokens=u.output_tokens,
+            cache_read_tokens=u.cache_read_input_tokens or 0, cache_write_tokens=u.cache_creation_input_tokens or 0,
+        )
+        # Cache reads do not count against Anthropic's input-token limit; writes do.
+        self.limiter.settle(reservation, input_tokens=usage.input_tokens + usage.cache_write_tokens, output_tokens=usage.output_tokens)
+        usage = self.prices.price(usage)
+        if msg.stop_reason == "refusal":
+            raise ProviderRejected(f"{model} refused the {stage} request", provider=self.name, request_id=msg.id)
+        if msg.stop_reason == "max_tokens":
+            raise ProviderRejected(f"{model} ran out of output tokens ({body['max_tokens']}) in {stage}", provider=self.name, request_id=msg.id)
+        text = "".join(block.text for block in msg.content if block.type == "text")
+        log.debug("%s %s usage %s", stage, model, usage.model_dump())
+        return text, usage
+
+    def classify(self, ticket: Ticket) -> tuple[Classification, Usage]:
+        """Intent, urgency, frustration and injection flags as validated JSON."""
+        text, usage = self._call("classify", self.request("classify", prompts.classify_request(ticket), ticket))
+        return prompts.parse_classification(text, self.name), usage
+
+    def generate(self, ticket: Ticket, classification: Classification, chunks: list[Chunk]) -> tuple[Draft, Usage]:
+        """A reply grounded in `chunks`; its citations name only those chunks."""
+        canned = prompts.canned(classification, chunks)
+        if canned is not None:
+            return canned, Usage(stage="generate", provider=self.name, model=self.generate_model)
+        body = self.request("generate", prompts.generate_request(ticket, classification, chunks), ticket)
+        text, usage = self._call("generate", body)
+        return prompts.parse_draft(text, chunks, self.name), usage
