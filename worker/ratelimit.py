@@ -30,7 +30,7 @@ from worker import keys
 from worker.errors import ConfigError, ProviderUnavailable, RateLimited
 
 # KEYS: one per budget. ARGV: max_wait_us, then per key: interval_us (per unit), cost (units), burst_us.
-# Returns {granted (0/1), wait_us}. Times are integer microseconds of Redis's clock.
+# Returns {granted (0/1), wait_us, slot_us}. Times are integer microseconds of Redis's clock.
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -46,7 +46,7 @@ for i, key in ipairs(KEYS) do
   if earliest > start then start = earliest end
 end
 local wait = start - now
-if wait > max_wait then return {0, wait} end
+if wait > max_wait then return {0, wait, start} end
 for i, key in ipairs(KEYS) do
   local b = 2 + (i - 1) * 3
   local base = tats[i]
@@ -54,7 +54,7 @@ for i, key in ipairs(KEYS) do
   local new_tat = base + tonumber(ARGV[b]) * tonumber(ARGV[b + 1])
   redis.call('SET', key, string.format('%.0f', new_tat), 'PX', math.floor((new_tat - now) / 1000) + 60000)
 end
-return {1, wait}
+return {1, wait, start}
 """
 
 # KEYS: budgets; ARGV: per key the signed correction in microseconds. A budget already back at "now"
@@ -120,6 +120,7 @@ class Reservation:
     input_tokens: int
     output_tokens: int
     waited_s: float = 0.0
+    slot: float = 0.0  # the moment (Redis clock, epoch seconds) the call was granted; 0 when unlimited
 
 
 @dataclass
@@ -160,7 +161,7 @@ class RateLimiter:
         for _key, interval, cost in budgets:
             args += [round(interval, 3), cost, int(self.burst_s * US)]
         try:
-            granted, wait_us = self._acquire(keys=[k for k, _, _ in budgets], args=args)
+            granted, wait_us, slot_us = self._acquire(keys=[k for k, _, _ in budgets], args=args)
         except redis.RedisError as exc:
             raise ProviderUnavailable(f"rate limiter unreachable: {exc}", provider=self.provider, retry_after=1.0) from exc
         wait = int(wait_us) / US
@@ -168,7 +169,7 @@ class RateLimiter:
             raise RateLimited(f"{self.provider}/{model} budget spent; next slot in {wait:.2f}s", retry_after=round(wait, 3))
         if wait > 0:
             self.sleep(wait)
-        res.waited_s = wait
+        res.waited_s, res.slot = wait, int(slot_us) / US
         return res
 
     def settle(self, res: Reservation, *, input_tokens: int, output_tokens: int) -> None:

@@ -356,14 +356,18 @@ class FakeModelServer:
                 raw = self.rfile.read(length) if length else b""
                 status, out, extra = fake._serve(method, self.path.split("?")[0], {k.lower(): v for k, v in self.headers.items()}, raw)
                 data = json.dumps(out).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("request-id", f"req_fake{next(fake._ids):08d}")
-                for k, v in extra.items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.send_header("request-id", f"req_fake{next(fake._ids):08d}")
+                    self.send_header("x-request-id", f"req_fake{next(fake._ids):08d}")
+                    for k, v in extra.items():
+                        self.send_header(k, v)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client gave up (a timeout test): nothing to answer
 
             def do_GET(self) -> None:  # noqa: N802
                 self._do("GET")
