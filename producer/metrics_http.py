@@ -1,0 +1,43 @@
+"""GET /metrics: the Prometheus text exposition of everything ticketflow's Redis knows (see `worker.metrics`).
+
+Mounted by `producer.api.create_app`, which puts the app's Redis client and settings on `app.state`.
+Scrapes run the fold in a worker thread so a slow Redis never blocks the event loop.
+"""
+
+from __future__ import annotations
+
+import redis
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+from worker.metrics import RedisCollector
+from worker.settings import Settings, get_settings
+
+router = APIRouter()
+
+
+def _state(request: Request) -> tuple[redis.Redis, Settings]:
+    settings: Settings = getattr(request.app.state, "settings", None) or get_settings()
+    r: redis.Redis | None = getattr(request.app.state, "redis", None)
+    if r is None:
+        r = redis.Redis.from_url(settings.redis_url)
+        request.app.state.redis = r
+    return r, settings
+
+
+def render(r: redis.Redis, settings: Settings) -> bytes:
+    """The exposition text for one scrape."""
+    registry = CollectorRegistry(auto_describe=False)
+    queues = (settings.io_queue, settings.cpu_queue, settings.deliver_queue)
+    registry.register(RedisCollector(r, stream=settings.results_stream, queues=queues))
+    return generate_latest(registry)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    """Prometheus scrape endpoint."""
+    r, settings = _state(request)
+    body = await run_in_threadpool(render, r, settings)
+    return Response(content=body, media_type=CONTENT_TYPE_LATEST)
