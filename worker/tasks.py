@@ -13,7 +13,7 @@ from typing import Any
 
 from celery import Task
 
-from worker import clock, conversation, keys, lifecycle, pipeline, runtime  # noqa: F401  (lifecycle: signal handlers)
+from worker import clock, conversation, dlq, lifecycle, pipeline, runtime  # noqa: F401  (lifecycle: signal handlers)
 from worker.app import app
 from worker.escalate import Context
 from worker.models import Failure, TicketResult
@@ -97,6 +97,10 @@ def escalate_task(self: Task, payload: dict[str, Any]) -> dict[str, Any]:
         state.failure = state.failure or Failure(stage="escalate", error=f"{type(exc).__name__}: {exc}"[:500])
         state = pipeline.do_escalate(state, runtime.get_policy(), Context(failure=state.failure))
         runtime.get_results().publish(state)
+    if state.failure is not None:
+        # Escalated because automation failed, not because of policy: list it for `ticketflow dlq`.
+        f = state.failure
+        dlq.record(runtime.get_redis(), state, kind="pipeline", stage=f.stage, error=f.error, reason=f.reason, dedupe=str(self.request.id))
     from worker.sinks.registry import sink_for
 
     if sink_for(state.ticket.source, settings) is not None:
@@ -116,13 +120,12 @@ def deliver_task(self: Task, payload: dict[str, Any]) -> None:
     except RETRYABLE as exc:
         if self.request.retries < settings.retry_max:
             raise self.retry(exc=exc, countdown=backoff(self.request.retries, base=settings.retry_backoff_s, cap=settings.retry_backoff_max_s)) from exc
-        dead_letter(state, "deliver", exc)
+        dead_letter(state, "deliver", exc, dedupe=str(self.request.id))
     except Exception as exc:
-        dead_letter(state, "deliver", exc)
+        dead_letter(state, "deliver", exc, dedupe=str(self.request.id))
 
 
-def dead_letter(state: TicketResult, stage: str, exc: BaseException) -> None:
-    """Record a ticket whose side effect failed for good, for `ticketflow dlq list/replay`."""
-    r = runtime.get_redis()
-    r.xadd(keys.DLQ_STREAM, {"ticket_id": state.ticket.uid, "stage": stage, "error": f"{type(exc).__name__}: {exc}"[:500], "at": str(clock.now()), "json": state.model_dump_json()}, maxlen=100_000, approximate=True)
+def dead_letter(state: TicketResult, stage: str, exc: BaseException, *, dedupe: str) -> None:
+    """Record a ticket whose side effect failed for good (once per task id), for `ticketflow dlq list/replay`."""
+    dlq.record(runtime.get_redis(), state, kind="deliver", stage=stage, error=f"{type(exc).__name__}: {exc}", reason="delivery_failed", dedupe=dedupe)
     log.error("dead-lettered at %s", stage, extra={"ticket_id": state.ticket.uid, "stage": stage})
