@@ -23,6 +23,7 @@ import redis
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
+from kombu.exceptions import OperationalError
 
 from producer.enqueue import Enqueuer, parse_ticket
 from producer.ticket_status import EVENT_TYPES, TicketStatus, read_events, status_of
@@ -134,8 +135,10 @@ def create_app(settings: Settings, *, r: redis.Redis | None = None, enqueuer: En
         return _error(422, "invalid_request", f"{field or 'request'}: {err.get('msg', 'invalid')}", field or None)
 
     @app.exception_handler(redis.RedisError)
-    async def _redis_down(_: Request, exc: redis.RedisError) -> JSONResponse:
-        log.error("redis unavailable: %s", exc)
+    @app.exception_handler(OperationalError)
+    async def _redis_down(_: Request, exc: Exception) -> JSONResponse:
+        # Our outage, not the client's fault: 503 with a hint, so helpdesks redeliver later.
+        log.error("queue unavailable: %s", exc)
         return _error(503, "unavailable", "the queue is unreachable; retry later", headers={"Retry-After": "5"})
 
     def _authorized(request: Request) -> JSONResponse | None:

@@ -87,8 +87,8 @@ def _bot_closed(r: redis.Redis, source: str, thread_id: str) -> bool:
         return False
     text = uid.decode() if isinstance(uid, bytes) else str(uid)
     prefix = f"{source}:"
-    record_reopen(r, source, text[len(prefix):] if text.startswith(prefix) else text)
-    return True
+    counted = record_reopen(r, source, text[len(prefix):] if text.startswith(prefix) else text)
+    return counted is not False  # outside the reopen window it is a new question, not a reopen
 
 
 def delivery_key(source: str, delivery_id: str) -> str:

@@ -17,7 +17,7 @@ BOT_USER = 1
 def result(action: str, *, source: str = "zendesk", thread: str = "101", uid: str = "101-c1", reasons: list[str] | None = None) -> TicketResult:
     """A finished result for helpdesk thread `thread`."""
     ticket = Ticket(id=uid, source=source, customer_id="cust-1", subject="Password", message="How do I reset my password?", conversation_id=thread)
-    draft = Draft(text="Open Settings > Security and choose Reset password.", citations=[Citation(doc_id="account-security", title="Account security", section="Reset")])
+    draft = Draft(text="Open Settings > Security and choose Reset password.\n\nThen check your inbox & spam folder.", citations=[Citation(doc_id="account-security", title="Account security", section="Reset")])
     return TicketResult(
         ticket=ticket,
         classification=Classification(intent="faq" if action != "escalate" else "billing", confidence=0.9),

@@ -91,6 +91,12 @@ def plain(text: str) -> str:
     return " ".join(html.unescape(no_tags).split())
 
 
+def to_html(text: str) -> str:
+    """Plain text as HTML paragraphs (blank lines) and line breaks, escaped: how Intercom bodies render."""
+    paras = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    return "".join("<p>" + "<br>".join(html.escape(line) for line in p.splitlines()) + "</p>" for p in paras)
+
+
 def done_key(sink: str, result: TicketResult) -> str:
     """The Redis marker set once this result is written back."""
     return keys.sink_done_key(sink, result.ticket.uid)

@@ -17,7 +17,7 @@ from worker import conversation
 from worker.errors import ConfigError
 from worker.models import TicketResult
 from worker.settings import Settings
-from worker.sinks.helpdesk import call, closed_key, done_key, plain, plan_for, ref_line
+from worker.sinks.helpdesk import call, closed_key, done_key, plain, plan_for, ref_line, to_html
 
 log = logging.getLogger("ticketflow.sinks.intercom")
 NAME = "intercom"
@@ -72,7 +72,7 @@ class IntercomSink:
         plan = plan_for(result, human_owns=owns, settings=self.settings)
         if not already:
             kind = "comment" if plan.public else "note"
-            body = {"message_type": kind, "type": "admin", "admin_id": self.admin_id, "body": plan.body}
+            body = {"message_type": kind, "type": "admin", "admin_id": self.admin_id, "body": to_html(plan.body)}
             conv = call(self.client, "POST", f"/conversations/{cid}/reply", sink=NAME, json=body)
         if plan.close and conv.get("state") != "closed" and not owns:
             call(self.client, "POST", f"/conversations/{cid}/parts", sink=NAME, json={"message_type": "close", "type": "admin", "admin_id": self.admin_id})

@@ -84,8 +84,6 @@ class ZendeskSink:
             "comment": {"body": plan.body, "public": plan.public},
             "additional_tags": [marker] + ([plan.tag] if plan.tag else []),
         }
-        if self.settings.zendesk_bot_user_id:
-            update["comment"]["author_id"] = int(self.settings.zendesk_bot_user_id)
         if plan.close:
             update["status"] = "solved"
         if plan.assign and self.settings.zendesk_escalation_group_id:
