@@ -126,9 +126,13 @@ def _trigger(payload: dict[str, Any], settings: Settings) -> list[HelpdeskEvent]
     author = payload.get("author_id")
     if role in ("agent", "admin"):
         return [] if _is_bot(author, settings) else [AgentActed(SOURCE, thread, str(author or "agent"))]
-    cid = payload.get("comment_id")
-    first = str(payload.get("message", "")).strip() == str(payload.get("description") or "").strip()
-    msg_id = thread if first or cid in (None, "") else f"{thread}-{cid}"
+    cid = str(payload.get("comment_id") or "").strip()
+    message = str(payload.get("message") or "")
+    if not cid.isdigit():
+        # No (rendered) comment id: the message text identifies the comment, so a resend is still a duplicate.
+        cid = "h" + hashlib.sha1(message.strip().encode()).hexdigest()[:12]
+    first = message.strip() == str(payload.get("description") or "").strip()
+    msg_id = thread if first else f"{thread}-{cid}"
     return [_message(thread, msg_id, payload.get("message"), requester=payload.get("requester_id") or author, subject=payload.get("subject"), comment_id=cid)]
 
 

@@ -137,3 +137,11 @@ def test_readiness_fails_when_redis_is_unreachable(settings: Settings) -> None:
     with TestClient(create_app(settings, r=dead)) as c:
         resp = c.get("/readyz")
     assert resp.status_code == 503 and resp.json()["checks"]["redis"].startswith("unreachable")
+
+
+def test_the_operations_routers_are_mounted_when_their_modules_exist(client: TestClient) -> None:
+    pytest.importorskip("producer.metrics_http")
+    pytest.importorskip("producer.review")
+    assert client.get("/metrics").status_code == 200
+    assert client.get("/review").status_code != 404  # mounted (and guarded by its own token)
+    assert client.get("/no-such-page").status_code == 404

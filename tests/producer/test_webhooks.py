@@ -138,6 +138,11 @@ def test_a_zendesk_trigger_payload_is_understood(client: TestClient) -> None:
     payload = {"ticket_id": "555", "comment_id": "9", "subject": "Export", "message": "Can I export to CSV?", "description": "Can I export to CSV?",
                "requester_id": "500", "author_id": "500", "author_role": "end-user"}
     assert post_zd(client, payload).json()["enqueued"] == ["zendesk:555"]
+    # a follow-up whose comment id placeholder did not render is still one ticket, however often it is sent
+    follow = {**payload, "comment_id": "{{ticket.latest_comment.id}}", "message": "It still fails."}
+    first, again = post_zd(client, follow).json(), post_zd(client, {**follow, "author_id": "500 "}).json()
+    assert len(first["enqueued"]) == 1 and first["enqueued"][0].startswith("zendesk:555-h")
+    assert again["duplicates"] == first["enqueued"]
 
 
 def post_ic(client: TestClient, payload: dict[str, Any], secret: str = IC_SECRET) -> Any:
