@@ -7,8 +7,11 @@ looks at every budget of the model, finds the earliest moment all of them allow 
 
 - reserves that moment (advancing every TAT) when it is at most `max_wait_s` away: the caller sleeps
   the short wait and sends, so the budget is used fully without a busy retry loop; or
-- reserves nothing and raises `RateLimited(retry_after=wait)`: the task is re-scheduled with that
-  countdown instead of holding a worker slot.
+- raises `RateLimited(retry_after=...)` when it is further: the task is re-scheduled with that
+  countdown instead of holding a worker slot. A caller that names itself (`holder`: ticket and
+  stage) keeps the far slot, reserved in arrival order, and its retry claims it: first come, first
+  served across the cluster, so a backlog never starves a ticket into its last retry. A holder that
+  comes back more than `grace_s` after its slot has lost it (the slot stays unused) and queues again.
 
 Calls are therefore spaced at least `60 / rpm` apart cluster-wide (no burst by default), which keeps
 every window of any length within the limit. Output tokens are not known in advance: `max_tokens` is
@@ -29,30 +32,54 @@ import redis
 from worker import keys
 from worker.errors import ConfigError, ProviderUnavailable, RateLimited
 
-# KEYS: one per budget. ARGV: max_wait_us, then per key: interval_us (per unit), cost (units), burst_us.
+# KEYS: one per budget, then (when ARGV[2] == '1') the caller's hold key. ARGV: max_wait_us, has_hold,
+# grace_us, then per budget: interval_us (per unit), cost (units), burst_us.
 # Returns {granted (0/1), wait_us, slot_us}. Times are integer microseconds of Redis's clock.
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local max_wait = tonumber(ARGV[1])
+local has_hold = ARGV[2] == '1'
+local n = #KEYS
+if has_hold then
+  n = n - 1
+  local held = redis.call('GET', KEYS[#KEYS])
+  if held then
+    local slot = tonumber(held)
+    if slot >= now - tonumber(ARGV[3]) then
+      local wait = slot - now
+      if wait < 0 then wait = 0 end
+      if wait <= max_wait then
+        redis.call('DEL', KEYS[#KEYS])
+        return {1, wait, slot}
+      end
+      return {0, wait, slot}
+    end
+    redis.call('DEL', KEYS[#KEYS])
+  end
+end
 local start = now
 local tats = {}
-for i, key in ipairs(KEYS) do
-  local b = 2 + (i - 1) * 3
-  local tat = tonumber(redis.call('GET', key) or '0')
+for i = 1, n do
+  local b = 4 + (i - 1) * 3
+  local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
   if tat < now then tat = now end
   tats[i] = tat
   local earliest = tat - tonumber(ARGV[b + 2])
   if earliest > start then start = earliest end
 end
 local wait = start - now
-if wait > max_wait then return {0, wait, start} end
-for i, key in ipairs(KEYS) do
-  local b = 2 + (i - 1) * 3
+if wait > max_wait and not has_hold then return {0, wait, start} end
+for i = 1, n do
+  local b = 4 + (i - 1) * 3
   local base = tats[i]
   if start > base then base = start end
   local new_tat = base + tonumber(ARGV[b]) * tonumber(ARGV[b + 1])
-  redis.call('SET', key, string.format('%.0f', new_tat), 'PX', math.floor((new_tat - now) / 1000) + 60000)
+  redis.call('SET', KEYS[i], string.format('%.0f', new_tat), 'PX', math.floor((new_tat - now) / 1000) + 60000)
+end
+if wait > max_wait then
+  redis.call('SET', KEYS[#KEYS], string.format('%.0f', start), 'PX', math.floor(wait / 1000) + 600000)
+  return {0, wait, start}
 end
 return {1, wait, start}
 """
@@ -133,6 +160,7 @@ class RateLimiter:
     per_model: dict[str, Limits] = field(default_factory=dict)
     max_wait_s: float = 1.0
     burst_s: float = 0.0
+    grace_s: float = 0.25  # a holder back later than this after its slot lost it and queues again
     sleep: Callable[[float], None] = time.sleep
 
     def __post_init__(self) -> None:
@@ -151,22 +179,31 @@ class RateLimiter:
                 out.append((keys.ratelimit_key(f"{self.provider}:{model}:{dim}"), 60.0 * US / per_min, max(0, cost)))
         return out
 
-    def acquire(self, model: str, *, input_tokens: int, output_tokens: int) -> Reservation:
-        """Reserve one call, sleeping up to `max_wait_s` for the slot; raise RateLimited when it is further away."""
+    def acquire(self, model: str, *, input_tokens: int, output_tokens: int, holder: str | None = None) -> Reservation:
+        """Reserve one call, sleeping up to `max_wait_s` for the slot; raise RateLimited when it is further away.
+
+        With a `holder` (a ticket and stage), a far slot is still reserved, in arrival order, and kept
+        for that holder: its retry comes back shortly before the slot and gets it. Without one, a far
+        slot reserves nothing. Either way no caller can be starved by others that retry faster."""
         res = Reservation(self.provider, model, input_tokens, output_tokens)
         budgets = self._budgets(model, input_tokens, output_tokens)
         if not budgets or self._acquire is None:
             return res
-        args: list[float | int] = [int(self.max_wait_s * US)]
+        args: list[float | int] = [int(self.max_wait_s * US), 1 if holder else 0, int(self.grace_s * US)]
         for _key, interval, cost in budgets:
             args += [round(interval, 3), cost, int(self.burst_s * US)]
+        names = [k for k, _, _ in budgets]
+        if holder:
+            names.append(keys.ratelimit_key(f"{self.provider}:{model}:hold:{holder}"))
         try:
-            granted, wait_us, slot_us = self._acquire(keys=[k for k, _, _ in budgets], args=args)
+            granted, wait_us, slot_us = self._acquire(keys=names, args=args)
         except redis.RedisError as exc:
             raise ProviderUnavailable(f"rate limiter unreachable: {exc}", provider=self.provider, retry_after=1.0) from exc
         wait = int(wait_us) / US
         if not int(granted):
-            raise RateLimited(f"{self.provider}/{model} budget spent; next slot in {wait:.2f}s", retry_after=round(wait, 3))
+            # A held slot: come back a little early, inside the wait window, and sleep the rest precisely.
+            back = max(0.05, wait - self.max_wait_s / 2) if holder else wait
+            raise RateLimited(f"{self.provider}/{model} budget spent; next slot in {wait:.2f}s", retry_after=round(back, 3))
         if wait > 0:
             self.sleep(wait)
         res.waited_s, res.slot = wait, int(slot_us) / US

@@ -104,3 +104,38 @@ def test_per_model_limits_override_the_default() -> None:
 @pytest.mark.parametrize(("headers", "expected"), [({"retry-after": "7"}, 7.0), ({"retry-after-ms": "1500", "retry-after": "9"}, 1.5), ({}, None), ({"retry-after": "soon"}, None)])
 def test_retry_after_headers(headers: dict[str, str], expected: float | None) -> None:
     assert retry_after_header(headers) == expected
+
+
+def test_a_holder_keeps_its_far_slot_in_arrival_order_and_claims_it_on_retry(r: redis.Redis) -> None:
+    import time
+
+    lim = RateLimiter(r, "anthropic", Limits(rpm=600), max_wait_s=0.0)  # 100 ms apart, never wait in-process
+    first = lim.acquire("m", input_tokens=1, output_tokens=1, holder="t1:classify")
+    refused: dict[str, RateLimited] = {}
+    for who in ("t2:classify", "t3:classify"):
+        with pytest.raises(RateLimited) as err:
+            lim.acquire("m", input_tokens=1, output_tokens=1, holder=who)
+        refused[who] = err.value
+    # t2 queued before t3, and asking again too early keeps its place rather than losing it
+    assert refused["t2:classify"].retry_after < refused["t3:classify"].retry_after
+    with pytest.raises(RateLimited):
+        lim.acquire("m", input_tokens=1, output_tokens=1, holder="t3:classify")
+    time.sleep(refused["t2:classify"].retry_after + 0.01)
+    second = lim.acquire("m", input_tokens=1, output_tokens=1, holder="t2:classify")
+    assert second.slot == pytest.approx(first.slot + 0.1, abs=1e-6)
+    time.sleep(0.11)
+    third = lim.acquire("m", input_tokens=1, output_tokens=1, holder="t3:classify")
+    assert third.slot == pytest.approx(first.slot + 0.2, abs=1e-6)
+
+
+def test_a_holder_too_late_for_its_slot_queues_again(r: redis.Redis) -> None:
+    import time
+
+    lim = RateLimiter(r, "anthropic", Limits(rpm=600), max_wait_s=0.0, grace_s=0.05)
+    lim.acquire("m", input_tokens=1, output_tokens=1, holder="a")
+    with pytest.raises(RateLimited):
+        lim.acquire("m", input_tokens=1, output_tokens=1, holder="b")  # holds the slot 100 ms out
+    time.sleep(0.3)
+    late = lim.acquire("m", input_tokens=1, output_tokens=1, holder="b")
+    assert late.waited_s == 0.0 and late.slot > 0
+    assert not r.exists("ticketflow:ratelimit:anthropic:m:hold:b")

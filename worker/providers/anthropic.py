@@ -105,10 +105,10 @@ class AnthropicProvider:
             "thinking": {"type": "disabled"},
         }
 
-    def _call(self, stage: str, body: dict[str, Any]) -> tuple[str, Usage]:
+    def _call(self, stage: str, body: dict[str, Any], holder: str) -> tuple[str, Usage]:
         model = body["model"]
         estimate = self.prefixes[stage].tokens + prompts.estimate_tokens(json.dumps(body["messages"]))
-        reservation = self.limiter.acquire(model, input_tokens=estimate, output_tokens=body["max_tokens"])
+        reservation = self.limiter.acquire(model, input_tokens=estimate, output_tokens=body["max_tokens"], holder=holder)
         try:
             msg = self.client.messages.create(**body)
         except anthropic.APIError as exc:
@@ -132,7 +132,7 @@ class AnthropicProvider:
 
     def classify(self, ticket: Ticket) -> tuple[Classification, Usage]:
         """Intent, urgency, frustration and injection flags as validated JSON."""
-        text, usage = self._call("classify", self.request("classify", prompts.classify_request(ticket), ticket))
+        text, usage = self._call("classify", self.request("classify", prompts.classify_request(ticket), ticket), f"{ticket.uid}:classify")
         return prompts.parse_classification(text, self.name), usage
 
     def generate(self, ticket: Ticket, classification: Classification, chunks: list[Chunk]) -> tuple[Draft, Usage]:
@@ -141,5 +141,5 @@ class AnthropicProvider:
         if canned is not None:
             return canned, Usage(stage="generate", provider=self.name, model=self.generate_model)
         body = self.request("generate", prompts.generate_request(ticket, classification, chunks), ticket)
-        text, usage = self._call("generate", body)
+        text, usage = self._call("generate", body, f"{ticket.uid}:generate")
         return prompts.parse_draft(text, chunks, self.name), usage

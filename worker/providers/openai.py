@@ -99,10 +99,10 @@ class OpenAIProvider:
             "prompt_cache_key": f"ticketflow-{stage}",
         }
 
-    def _call(self, stage: str, body: dict[str, Any]) -> tuple[str, Usage]:
+    def _call(self, stage: str, body: dict[str, Any], holder: str) -> tuple[str, Usage]:
         model = body["model"]
         estimate = prompts.estimate_tokens(json.dumps(body["messages"]))
-        reservation = self.limiter.acquire(model, input_tokens=estimate, output_tokens=body["max_completion_tokens"])
+        reservation = self.limiter.acquire(model, input_tokens=estimate, output_tokens=body["max_completion_tokens"], holder=holder)
         try:
             resp = self.client.chat.completions.create(**body)
         except openai.OpenAIError as exc:
@@ -127,7 +127,7 @@ class OpenAIProvider:
 
     def classify(self, ticket: Ticket) -> tuple[Classification, Usage]:
         """Intent, urgency, frustration and injection flags as validated JSON."""
-        text, usage = self._call("classify", self.request("classify", prompts.classify_request(ticket), ticket))
+        text, usage = self._call("classify", self.request("classify", prompts.classify_request(ticket), ticket), f"{ticket.uid}:classify")
         return prompts.parse_classification(text, self.name), usage
 
     def generate(self, ticket: Ticket, classification: Classification, chunks: list[Chunk]) -> tuple[Draft, Usage]:
@@ -135,7 +135,7 @@ class OpenAIProvider:
         canned = prompts.canned(classification, chunks)
         if canned is not None:
             return canned, Usage(stage="generate", provider=self.name, model=self.generate_model)
-        text, usage = self._call("generate", self.request("generate", prompts.generate_request(ticket, classification, chunks), ticket))
+        text, usage = self._call("generate", self.request("generate", prompts.generate_request(ticket, classification, chunks), ticket), f"{ticket.uid}:generate")
         return prompts.parse_draft(text, chunks, self.name), usage
 
     def embed(self, texts: list[str]) -> tuple[list[list[float]], Usage]:
