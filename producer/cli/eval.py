@@ -33,7 +33,7 @@ def _print_report(m: dict[str, Any]) -> None:
     t.add_row("retrieval hit@3", fmt(m["retrieval_hit_at_3"]), str(m["retrieval_gold_n"]))
     t.add_row("cost per ticket (USD)", f"{m['cost_per_ticket_usd']:.6f}", "")
     t.add_row("cost per resolved (USD)", f"{m['cost_per_resolved_usd']:.6f}", "")
-    t.add_row("classify p50 (ms)", f"{m['classify_ms_p50']:.3f}", "")
+    t.add_row("classify p50 / p95 (ms)", f"{m['classify_ms_p50']:.3f} / {m['classify_ms_p95']:.3f}", "")
     con.print(t)
     preds = sorted({p for row in m["confusion"].values() for p in row})
     c = Table(title="confusion (rows: gold intent, columns: predicted)")
