@@ -156,7 +156,10 @@ MONEY = re.compile(
     r"overcharg\w*|double[- ]charg\w*|invoic\w*|receipts?|billing|bills?|billed|payments?|chargeback|credit card|"
     r"debit\w*|paid|pay for|vat|tax (id|number)|subscription fee)\b"
     r"|[$€£]\s?\d|\b\d+(\.\d+)? ?(dollars|euros?|pounds|usd|eur|gbp)\b"
-    r"|\b(reembolso|factura|cobro|cobrado|remboursement|facture|prélèvement|rechnung|erstattung)\b",
+    # the same words in the languages customers write to us in (es, fr, de, nl, it, pt)
+    r"|\b(reembolso\w*|factura\w*|cobro\w*|cobrad\w*|pagos?|remboursement\w*|factur\w*|prélèvement\w*|paiement\w*|"
+    r"rechnung\w*|erstattung\w*|zahlung\w*|abbuchung\w*|betaling\w*|factu[u]?r\w*|afschrijving\w*|terugbetal\w*|terugstort\w*|"
+    r"incasso|fattur\w*|rimbors\w*|pagament\w*|cobrança\w*)\b",
     re.I,
 )
 _ACCOUNT_VERB = (
@@ -172,7 +175,11 @@ ACCOUNT_CHANGE = re.compile(
 )
 HIGH_URGENCY = re.compile(
     r"\b(urgent\w*|asap|immediately|emergency|critical|right now|production (is )?down|outage|"
-    r"data loss|lost (all|our) data|security (breach|incident)|hacked|compromised|locked out)\b|!!!",
+    r"data loss|lost (all|our) data|security (breach|incident)|data (leak|breach)|hacked|compromised|locked out|phishing|"
+    # everyone blocked at once is an outage, however calmly it is put
+    r"(nobody|no one|none of us|niemand|nadie|personne) (in|on|from|de|van|aus)? ?(our|the|my|ons|nuestro|notre|unserem)? ?"
+    r"(team|office|company|equipo|équipe|bedrijf|firma)? ?(can|could|is able to|kan|puede|peut|kann)|(kan|kann) (niemand|keiner)|"
+    r"(whole|entire|all of our|the) (team|company|office|staff)( can't| cannot| is unable| are unable| is blocked| is locked))\b|!!!",
     re.I,
 )
 # Swearing at a support desk is frustration whatever the words around it say.
