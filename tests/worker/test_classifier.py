@@ -138,3 +138,31 @@ def test_a_changed_training_file_trains_a_new_model(tmp_path: Path) -> None:
     train.write_text(train.read_text() + '{"text": "delete my account", "intent": "account"}\n')
     lc.load_or_train(tmp_path / "cache", train)
     assert len(list((tmp_path / "cache").glob("local-classifier-*.npz"))) == 2
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Me han cobrado dos veces este mes, ¿pueden devolverme el pago?",
+        "Ma facture de mars est fausse.",
+        "Die Abbuchung von letzter Woche war doppelt.",
+        "Kunnen jullie de factuur op onze bedrijfsnaam zetten?",
+    ],
+)
+def test_money_in_other_languages_is_billing(provider: LocalProvider, message: str) -> None:
+    assert classify(provider, message)[0] == "billing"
+
+
+@pytest.mark.parametrize(
+    ("message", "urgent"),
+    [
+        ("Nobody in our office can open a project since 9 am.", True),
+        ("The whole team is locked out after the SSO change.", True),
+        ("Sinds vanochtend kan niemand bij ons inloggen.", True),
+        ("We got a phishing mail pretending to be you.", True),
+        ("Can nobody else see my private tasks?", False),
+        ("How do I add a second admin?", False),
+    ],
+)
+def test_everyone_blocked_is_high_urgency_however_calmly_put(provider: LocalProvider, message: str, urgent: bool) -> None:
+    assert (classify(provider, message)[3] == "high") is urgent
