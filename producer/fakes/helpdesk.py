@@ -2,7 +2,8 @@
 
 They keep tickets / conversations in memory, record every request, check the auth header, and can
 answer 429 (with Retry-After) or 5xx on demand, so the sinks and pollers are tested through a real
-HTTP client. Run one by hand with `python -m producer.fakes.helpdesk zendesk --port 8081`.
+HTTP client. Run one by hand with `python -m producer.fakes.helpdesk zendesk --port 8081`; `GET /_calls` lists
+what it received.
 """
 
 from __future__ import annotations
@@ -140,6 +141,12 @@ class FakeServer:
                 with fake._lock:
                     fake.calls.append(call)
                 headers: dict[str, str] = {}
+                if method == "GET" and parts.path == "/_calls":  # what was recorded, for runs by hand
+                    with fake._lock:
+                        fake.calls.remove(call)
+                        listing = [{"method": c.method, "path": c.path, "status": c.status, "body": c.body} for c in fake.calls]
+                    self._reply(200, listing, headers)
+                    return
                 failure = fake._take_failure(parts.path)
                 if not fake._authorized(self.headers.get("Authorization", "")):
                     status, out = 401, {"error": "Couldn't authenticate you"}
@@ -152,6 +159,9 @@ class FakeServer:
                 else:
                     status, out = fake._dispatch(method, parts.path, query, body or {})
                 call.status = status
+                self._reply(status, out, headers)
+
+            def _reply(self, status: int, out: Any, headers: dict[str, str]) -> None:
                 data = json.dumps(out).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -195,7 +205,7 @@ class FakeZendesk(FakeServer):
         self.tickets: dict[int, dict[str, Any]] = {}
         self.comments: dict[int, list[dict[str, Any]]] = {}
         self.bot_user_id = bot_user_id
-        self.autocreate = False  # a PUT to an unknown ticket creates it (for runs by hand)
+        self.autocreate = False  # an unknown ticket id is created on first use (for runs by hand)
         self._seq = itertools.count(1)
 
     # --- test helpers --------------------------------------------------------------------------
@@ -240,7 +250,12 @@ class FakeZendesk(FakeServer):
         return {k: v for k, v in t.items() if not k.startswith("_")}
 
     # --- routes --------------------------------------------------------------------------------
+    def _autocreate(self, tid: str) -> None:
+        if self.autocreate and int(tid) not in self.tickets:
+            self.add_ticket(int(tid), "(created by the fake)", status="open")
+
     def _show(self, query: dict[str, str], body: Any, tid: str) -> tuple[int, Any]:
+        self._autocreate(tid)
         t = self.tickets.get(int(tid))
         return (200, {"ticket": self._public(t)}) if t else (404, {"error": "RecordNotFound"})
 
@@ -250,8 +265,7 @@ class FakeZendesk(FakeServer):
         return 200, {"comments": list(self.comments[int(tid)]), "next_page": None}
 
     def _update(self, query: dict[str, str], body: Any, tid: str) -> tuple[int, Any]:
-        if self.autocreate and int(tid) not in self.tickets:
-            self.add_ticket(int(tid), "(created by the fake)", status="open")
+        self._autocreate(tid)
         t = self.tickets.get(int(tid))
         upd = body.get("ticket") if isinstance(body, dict) else None
         if t is None:
