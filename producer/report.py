@@ -31,7 +31,7 @@ from worker.text import clean, content_tokens
 GAP_REASONS = (NO_DOCS, BUG_NO_FIX)
 LOW_SCORE = "low_retrieval_score"
 INCORRECT = "reviewed_incorrect"
-CLUSTER_SIMILARITY = 0.3
+CLUSTER_SIMILARITY = 0.2
 LOW_SCORE_QUANTILE = 0.1
 EMAIL_WORDS = frozenset({"re", "fw", "fwd", "aw", "tr", "hallo", "bonjour", "hola", "ciao", "danke", "merci", "gracias", "grazie"})
 _RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)\s*([mhdw])$")

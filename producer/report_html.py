@@ -46,14 +46,15 @@ def stacked_columns(title: str, categories: Sequence[str], series: Mapping[str, 
     if not categories:
         return f'<p class="muted">{_e(title)}: no data.</p>'
     plot_h, col_w, gap, left, bottom = 220, max(min(60, 720 // len(categories)), 6), 6, 50, 60
-    width = left + len(categories) * (col_w + gap) + 20
+    legend_w = 110
+    width = left + len(categories) * (col_w + gap) + 20 + legend_w
     totals = [sum(s[i] for s in series.values()) for i in range(len(categories))]
     top = max(totals) or 1.0
     h = plot_h + bottom + 30
     parts = [f'<svg role="img" aria-label="{_e(title)}" width="{width}" height="{h}" viewBox="0 0 {width} {h}" xmlns="http://www.w3.org/2000/svg">', f"<title>{_e(title)}</title>"]
     for frac in (0.0, 0.5, 1.0):
         y = 20 + plot_h * (1 - frac)
-        parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#dde"/><text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{top * frac:.0f}</text>')
+        parts.append(f'<line x1="{left}" x2="{width - legend_w - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#dde"/><text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{top * frac:.0f}</text>')
     for i, cat in enumerate(categories):
         x = left + i * (col_w + gap)
         y = 20 + plot_h
@@ -64,10 +65,10 @@ def stacked_columns(title: str, categories: Sequence[str], series: Mapping[str, 
             if v:
                 parts.append(f'<rect x="{x}" y="{y:.1f}" width="{col_w}" height="{hh:.1f}" fill="{COLORS.get(name, BAR)}"><title>{_e(cat)} {_e(name)}: {v:.0f}</title></rect>')
         parts.append(f'<text x="{x + col_w / 2:.1f}" y="{20 + plot_h + 14}" font-size="11" text-anchor="end" transform="rotate(-40 {x + col_w / 2:.1f} {20 + plot_h + 14})">{_e(cat)}</text>')
-    lx = left
-    for name in series:
-        parts.append(f'<rect x="{lx}" y="4" width="10" height="10" fill="{COLORS.get(name, BAR)}"/><text x="{lx + 14}" y="13" font-size="11">{_e(name)}</text>')
-        lx += 14 + 8 * len(name) + 16
+    lx = width - legend_w + 6
+    for j, name in enumerate(reversed(list(series))):  # top to bottom, as the stack reads
+        ly = 24 + j * 18
+        parts.append(f'<rect x="{lx}" y="{ly}" width="10" height="10" fill="{COLORS.get(name, BAR)}"/><text x="{lx + 14}" y="{ly + 9}" font-size="11">{_e(name)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
