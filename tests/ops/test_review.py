@@ -129,3 +129,12 @@ def test_skip_moves_past_a_ticket_and_an_empty_queue_says_so(r: redis.Redis, sam
     r.delete(outcomes.REVIEW_QUEUE)
     r.set("ticketflow:metrics:cursor:ticketflow:results", sampled[-1])
     assert 'id="empty"' in c.get("/review", headers=auth).text
+
+
+def test_the_api_serves_the_review_page_behind_the_token_and_metrics_openly(r: redis.Redis, sampled: list[str]) -> None:
+    from producer.api import create_app
+
+    c = TestClient(create_app(load_settings(redis_url="redis://unused:1/0", review_token=TOKEN), r=r), follow_redirects=False)
+    assert c.get("/review").status_code == 401
+    assert c.get("/review", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+    assert "ticketflow_tickets_total" in c.get("/metrics").text
