@@ -43,7 +43,9 @@ def load_labelled(path: Path) -> list[Labelled]:
     for n, data in read_jsonl(path):
         if not isinstance(data, dict):
             raise TicketInvalid(f"{path}:{n}: a row must be a JSON object", line=n)
-        row = {**data, "id": str(data.get("id") or f"row-{n}")}
+        row = {**data, "id": str(data.get("id") or data.get("qid") or f"row-{n}")}
+        if not any(k in row for k in ("text", "message", "body")) and "question" in row:
+            row["text"] = row["question"]  # retrieval sets label questions, not tickets
         if isinstance(row.get("metadata"), dict):  # in-process: nothing waits in a debounce buffer
             row["metadata"] = {k: v for k, v in row["metadata"].items() if k != GROUP}
         try:
@@ -166,3 +168,16 @@ def metrics(outcomes: Sequence[Outcome]) -> dict[str, Any]:
 
 def _order(intent: str) -> int:
     return INTENTS.index(intent) if intent in INTENTS else len(INTENTS)
+
+
+def docs_folder(docs: Path, work_dir: Path) -> Path:
+    """A help-centre folder for `build_retriever`: `docs` itself, or a JSONL of articles written out as Markdown."""
+    if docs.is_dir():
+        return docs
+    work_dir.mkdir(parents=True, exist_ok=True)
+    for n, art in read_jsonl(docs):
+        if not isinstance(art, dict) or not art.get("doc_id") or not art.get("text"):
+            raise TicketInvalid(f"{docs}:{n}: an article needs doc_id and text", line=n)
+        slug = "".join(c if c.isalnum() or c in "-_." else "-" for c in str(art["doc_id"]))
+        (work_dir / f"{slug}.md").write_text(f"# {art.get('title') or slug}\n\n{art['text']}\n", encoding="utf-8")
+    return work_dir

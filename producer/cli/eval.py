@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -57,25 +58,27 @@ def register(app: typer.Typer) -> None:
     @app.command("eval")
     def eval_cmd(
         tickets: Annotated[Path, typer.Option("--tickets", exists=True, dir_okay=False, envvar="TICKETFLOW_EVAL_TICKETS", help="Labelled tickets (JSONL).")],
-        docs: Annotated[Path | None, typer.Option("--docs", exists=True, file_okay=False, envvar="TICKETFLOW_EVAL_DOCS", help="Help centre to retrieve from (default: the configured corpus).")] = None,
+        docs: Annotated[Path | None, typer.Option("--docs", exists=True, envvar="TICKETFLOW_EVAL_DOCS", help="Help centre to retrieve from: a folder of Markdown, or JSONL of {doc_id, title, text} (default: the configured corpus).")] = None,
         json_path: Annotated[Path | None, typer.Option("--json", help="Write the metrics here as JSON.")] = None,
         out: Annotated[Path | None, typer.Option("--out", help="Write one decision per ticket here (JSONL).")] = None,
     ) -> None:
         """Run the stage code in-process over labelled TICKETS and report how good the decisions are."""
-        from producer.evaluate import load_labelled, metrics, run_eval
+        from producer.evaluate import docs_folder, load_labelled, metrics, run_eval
         from worker.escalate import policy_from
         from worker.providers import build_provider
         from worker.retrieve import build_retriever
         from worker.settings import load_settings
 
-        try:
-            settings = load_settings()
-            rows = load_labelled(tickets)
-            provider = build_provider(settings)
-        except (ConfigError, TicketInvalid) as exc:
-            _fail(str(exc))
-        retriever = build_retriever(docs or settings.corpus_dir)
-        outcomes = run_eval(rows, provider=provider, retriever=retriever, k=settings.retrieval_top_k, policy=policy_from(settings))
+        with tempfile.TemporaryDirectory(prefix="ticketflow-eval-") as tmp:
+            try:
+                settings = load_settings()
+                rows = load_labelled(tickets)
+                provider = build_provider(settings)
+                corpus = docs_folder(docs, Path(tmp)) if docs else settings.corpus_dir
+            except (ConfigError, TicketInvalid) as exc:
+                _fail(str(exc))
+            retriever = build_retriever(corpus)
+            outcomes = run_eval(rows, provider=provider, retriever=retriever, k=settings.retrieval_top_k, policy=policy_from(settings))
         m = metrics(outcomes)
         _print_report(m)
         if json_path:

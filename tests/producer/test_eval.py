@@ -16,7 +16,7 @@ from worker.errors import TicketInvalid
 from worker.escalate import Policy
 from worker.models import Classification, Decision, Ticket, TicketResult, Usage
 from worker.providers.local import LocalProvider
-from worker.retrieve import Retriever, Section
+from worker.retrieve import build_retriever
 
 ROWS = [
     {"id": "e1", "text": "How do I set up a recurring task every Monday?", "intent": "faq", "must_escalate": False, "gold_doc_id": "recurring-tasks"},
@@ -116,10 +116,30 @@ def test_the_eval_retrieves_from_another_docs_folder(labelled: Path, tmp_path: P
 def test_retrieval_is_measured_even_for_hard_escalations(labelled: Path, tmp_path: Path) -> None:
     # given a billing ticket (skips retrieval in the pipeline) whose answer is in the help centre
     (row,) = [dataclasses.replace(r, gold_doc_id="billing-and-invoices") for r in load_labelled(labelled) if r.state.ticket.id == "e2"]
-    retriever = Retriever([Section("billing-and-invoices", "Billing and invoices", "Duplicate charges", "If you were charged twice we refund the duplicate.")])
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "billing-and-invoices.md").write_text("# Billing and invoices\n\n## Duplicate charges\n\nIf you were charged twice we refund the duplicate.\n")
     provider = LocalProvider(lc.load_or_train(tmp_path))
     # when it is evaluated
-    (o,) = run_eval([row], provider=provider, retriever=retriever, k=3, policy=Policy())
+    (o,) = run_eval([row], provider=provider, retriever=build_retriever(docs), k=3, policy=Policy())
     # then the decision skipped retrieval, but hit@3 still sees what retrieval would have found
     assert o.action == "escalate" and o.result.chunks == []
     assert o.retrieved == ["billing-and-invoices"]
+
+
+def test_docs_can_be_a_jsonl_of_articles_and_questions_count_as_text(tmp_path: Path) -> None:
+    # given a help centre as JSONL and questions labelled only with the doc that answers them
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text(
+        json.dumps({"doc_id": "gmail-filters", "title": "Create a filter in Gmail", "text": "Open settings, choose Filters, create a new filter by sender."}) + "\n"
+        + json.dumps({"doc_id": "trello-labels", "title": "Rename Trello labels", "text": "Open the board menu, choose Labels and edit the name."}) + "\n"
+    )
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps({"qid": "q1", "question": "how can I filter Gmail messages by sender", "gold_doc_id": "gmail-filters"}) + "\n")
+    report = tmp_path / "m.json"
+    # when the eval runs over them
+    res = CliRunner().invoke(app, ["eval", "--tickets", str(questions), "--docs", str(docs), "--json", str(report)])
+    # then retrieval is measured against those articles
+    assert res.exit_code == 0, res.output
+    m = json.loads(report.read_text())
+    assert m["n"] == 1 and m["retrieval_hit_at_3"] == 1.0 and m["intent_accuracy"] is None
