@@ -15,6 +15,9 @@ SPECIALIST = "Let me get a specialist for this right away."
 
 # The frustration model alone must be fairly sure: the rules catch the explicit cases.
 FRUSTRATION_P = 0.5
+# The models read the opening of a long message (where the ask is) so classify stays around a millisecond.
+MAX_MODEL_CHARS = 2000
+MAX_RULE_CHARS = 4000  # the topic rules read this much; injection is looked for everywhere
 
 _STEP = re.compile(r"^\s*(\d+[.)]|[-*•])\s+")
 
@@ -50,9 +53,10 @@ class LocalProvider:
 
     def classify(self, ticket: Ticket) -> tuple[Classification, Usage]:
         """Naive Bayes for intent, urgency and frustration, then the rules that are simply right."""
-        text = clean(ticket.text)
-        history = " ".join(t.text for t in ticket.history if t.role in ("customer", "user"))
-        feats = lc.features(text)
+        full = clean(ticket.text)
+        text = full[:MAX_RULE_CHARS]
+        history = " ".join(t.text for t in ticket.history[-5:] if t.role in ("customer", "user"))[:MAX_RULE_CHARS]
+        feats = lc.features(text[:MAX_MODEL_CHARS])
         p_intent = self.models.intent.proba(feats)
         intent = max(p_intent, key=p_intent.__getitem__)
         confidence = p_intent[intent]
@@ -78,10 +82,10 @@ class LocalProvider:
         if lc.PROFANITY.search(text):
             frustrated = True
             signals.append("profanity")
-        if lc.FRUSTRATION.search(text) or lc.FRUSTRATION.search(history) or lc.caps_ratio(ticket.message) > 0.6:
+        if lc.FRUSTRATION.search(text) or lc.FRUSTRATION.search(history) or lc.caps_ratio(ticket.message[:MAX_RULE_CHARS]) > 0.6:
             frustrated = True
             signals.append("frustration_terms")
-        injection = bool(lc.INJECTION.search(text))
+        injection = bool(lc.INJECTION.search(full))
         if injection:
             signals.append("prompt_injection")
         cls = Classification(
