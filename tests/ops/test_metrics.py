@@ -150,3 +150,20 @@ def test_tickets_through_real_workers_show_up_in_both_the_api_and_the_worker_exp
     assert api[("ticketflow_inflight_tickets", ())] == 0
     assert worker[("ticketflow_task_runs_total", (("state", "started"), ("task", "ticketflow.classify")))] == 10
     assert worker[("ticketflow_task_runs_total", (("state", "success"), ("task", "ticketflow.escalate")))] == 10
+
+
+def test_every_metric_the_grafana_dashboard_queries_exists(r: redis.Redis) -> None:
+    import json
+    import re
+    from pathlib import Path
+
+    from prometheus_client import REGISTRY, generate_latest
+
+    publish(r, result("a"), result("b", action="escalate", reasons=["billing"], failure=Failure(stage="classify", error="x"), attempts={"classify": 2}))
+    text = TestClient(app_on(r, load_settings(redis_url="redis://unused:1/0"))).get("/metrics").text + generate_latest(REGISTRY).decode()
+    families = {fam.name for fam in text_string_to_metric_families(text)}
+    dashboard = json.loads((Path(__file__).resolve().parents[2] / "producer" / "static" / "grafana-dashboard.json").read_text())
+    queried = {m for p in dashboard["panels"] for t in p["targets"] for m in re.findall(r"ticketflow_[a-z_]+", t["expr"])}
+    assert len(queried) > 10
+    missing = {m for m in queried if re.sub(r"_(total|bucket|sum|count)$", "", m) not in families}
+    assert not missing
