@@ -59,6 +59,9 @@ HELP: dict[str, str] = {
     "model_cost_usd": "Model spend in USD by provider and model.",
 }
 FOLD_BATCH = 500
+# A scrape folds at most this many batches (~2 s at ~5k results/s); a backlog is caught up over
+# several scrapes, so a scrape never runs into Prometheus's timeout. Counts lag, never double.
+SCRAPE_BATCHES = 20
 BROKER_PRIORITY_SEP = "\x06\x16"  # kombu's Redis transport: a queue with priorities is `name`, `name\x06\x163`, ...
 BROKER_PRIORITIES = (3, 6, 9)
 
@@ -142,7 +145,7 @@ def _text(v: Any) -> str:
     return v.decode() if isinstance(v, bytes) else str(v)
 
 
-def fold_results(r: redis.Redis, stream: str = keys.RESULTS_STREAM, *, review_share: float | None = None, max_batches: int = 1000) -> int:
+def fold_results(r: redis.Redis, stream: str = keys.RESULTS_STREAM, *, review_share: float | None = None, max_batches: int = SCRAPE_BATCHES) -> int:
     """Fold results published since the last fold into the counters and the review queue; returns entries folded."""
     share = outcomes.OutcomeSettings().review_share if review_share is None else review_share
     script = r.register_script(_FOLD)
@@ -221,15 +224,19 @@ def _families(values: dict[tuple[str, tuple[tuple[str, str], ...]], float]) -> I
 class RedisCollector(Collector):
     """Everything ticketflow's Redis knows, collected on each scrape: folded stream counters and live gauges."""
 
-    def __init__(self, r: redis.Redis, *, stream: str = keys.RESULTS_STREAM, queues: Sequence[str] = ("ticketflow.io", "ticketflow.cpu"), review_share: float | None = None) -> None:
+    def __init__(
+        self, r: redis.Redis, *, stream: str = keys.RESULTS_STREAM, queues: Sequence[str] = ("ticketflow.io", "ticketflow.cpu"),
+        review_share: float | None = None, max_batches: int = SCRAPE_BATCHES,
+    ) -> None:
         self.r = r
+        self.max_batches = max_batches
         self.stream = stream
         self.queues = tuple(dict.fromkeys(queues))
         self.review_share = review_share
 
     def collect(self) -> Iterator[Any]:
         """Fold what is new, then report counters and gauges."""
-        fold_results(self.r, self.stream, review_share=self.review_share)
+        fold_results(self.r, self.stream, review_share=self.review_share, max_batches=self.max_batches)
         yield from _families(read_counters(self.r, self.stream))
         depth = GaugeMetricFamily(f"{NS}_queue_depth", "Tasks waiting in each broker queue.", labels=["queue"])
         for q in self.queues:
@@ -239,6 +246,8 @@ class RedisCollector(Collector):
         yield GaugeMetricFamily(f"{NS}_inflight_tickets", "Tickets accepted and not yet published.", value=int(self.r.zcard(keys.INFLIGHT_ZSET)))
         yield GaugeMetricFamily(f"{NS}_dlq_entries", "Dead-lettered side effects waiting for replay.", value=int(self.r.xlen(keys.DLQ_STREAM)))
         yield GaugeMetricFamily(f"{NS}_results_stream_entries", "Entries in the results stream.", value=int(self.r.xlen(self.stream)))
+        behind = len(cast(list[Any], self.r.xrange(self.stream, min=f"({_text(self.r.get(cursor_key(self.stream)) or '0-0')}", count=FOLD_BATCH)))
+        yield GaugeMetricFamily(f"{NS}_metrics_fold_backlog", f"Results not yet folded into the counters (capped at {FOLD_BATCH}).", value=behind)
         yield GaugeMetricFamily(f"{NS}_review_pending", "Sampled auto-replies waiting for a reviewer.", value=int(self.r.zcard(outcomes.REVIEW_QUEUE)))
         verdicts = GaugeMetricFamily(f"{NS}_reviews", "Reviewed tickets by verdict.", labels=["verdict"])
         counts = Tally(rv.verdict for rv in outcomes.reviews(self.r).values())

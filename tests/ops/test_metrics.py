@@ -102,6 +102,12 @@ def test_concurrent_folds_from_many_scrapers_count_each_result_once(r: redis.Red
     assert read_counters(r)[("tickets", (("intent", "faq"), ("outcome", "auto_reply")))] == 1200
 
 
+def test_a_backlog_is_folded_over_several_scrapes_without_losing_or_repeating_any(r: redis.Redis) -> None:
+    publish(r, *[result(f"t{i}") for i in range(1100)])
+    assert [fold_results(r, review_share=0, max_batches=1) for _ in range(4)] == [500, 500, 100, 0]
+    assert read_counters(r)[("tickets", (("intent", "faq"), ("outcome", "auto_reply")))] == 1100
+
+
 def test_metrics_endpoint_exposes_stream_counters_and_live_gauges(r: redis.Redis) -> None:
     # given results, two waiting tasks on the I/O queue, one in-flight ticket and one dead letter
     publish(r, result("a"), result("b", intent="billing", action="escalate", reasons=["billing"]))
@@ -124,6 +130,7 @@ def test_metrics_endpoint_exposes_stream_counters_and_live_gauges(r: redis.Redis
     assert s[("ticketflow_queue_depth", (("queue", "ticketflow.cpu"),))] == 0
     assert s[("ticketflow_inflight_tickets", ())] == 1
     assert s[("ticketflow_dlq_entries", ())] == 1
+    assert s[("ticketflow_metrics_fold_backlog", ())] == 0
 
 
 # ---- real workers ------------------------------------------------------------------------------
