@@ -77,7 +77,7 @@ def conversation_events(conv: dict[str, Any], settings: Settings, *, topic: str 
     last = parts[-1] if parts else None
     author = _author(last) if last else (source.get("author") if isinstance(source.get("author"), dict) else {})
     assert isinstance(author, dict)
-    kind = author.get("type")
+    kind = str(author.get("type") or "")
     if kind in ("admin", "team", "bot"):
         if _is_bot(author, settings) or (topic is not None and topic not in AGENT_TOPICS):
             return []
@@ -88,10 +88,11 @@ def conversation_events(conv: dict[str, Any], settings: Settings, *, topic: str 
     msg_id = f"{cid}-{last.get('id')}" if last and last.get("id") else cid
     contacts = conv.get("contacts") if isinstance(conv.get("contacts"), dict) else {}
     assert isinstance(contacts, dict)
-    first_contact = (contacts.get("contacts") or [{}])[0] if isinstance(contacts.get("contacts"), list) else {}
+    listed = contacts.get("contacts") if isinstance(contacts.get("contacts"), list) else []
+    first_contact = listed[0] if listed and isinstance(listed[0], dict) else {}
     data = {
         "id": msg_id,
-        "customer_id": str(author.get("id") or (first_contact or {}).get("id") or "anonymous"),
+        "customer_id": str(author.get("id") or first_contact.get("id") or "anonymous"),
         "subject": plain(str(source.get("subject") or "")),
         "message": plain(str(body or "")),
         "conversation_id": cid,

@@ -20,9 +20,14 @@ class SignatureInvalid(TicketflowError):
     """A webhook whose signature is missing, wrong, or too old: answered 401, nothing enqueued."""
 
 
+def _same(expected: str, given: str) -> bool:
+    # Bytes, not str: compare_digest refuses non-ASCII text, and a header can carry any byte.
+    return hmac.compare_digest(expected.encode(), given.strip().encode("utf-8", "surrogateescape"))
+
+
 def zendesk_signature(secret: str, timestamp: str, body: bytes) -> str:
     """The signature Zendesk sends for `body` at `timestamp`."""
-    digest = hmac.new(secret.encode(), timestamp.encode() + body, hashlib.sha256).digest()
+    digest = hmac.new(secret.encode(), timestamp.encode("utf-8", "surrogateescape") + body, hashlib.sha256).digest()
     return base64.b64encode(digest).decode()
 
 
@@ -48,7 +53,7 @@ def verify_zendesk(secret: str, *, signature: str | None, timestamp: str | None,
     """Raise SignatureInvalid unless the signature matches and the timestamp is within the window."""
     if not signature or not timestamp:
         raise SignatureInvalid("missing X-Zendesk-Webhook-Signature or X-Zendesk-Webhook-Signature-Timestamp")
-    if not hmac.compare_digest(zendesk_signature(secret, timestamp, body), signature.strip()):
+    if not _same(zendesk_signature(secret, timestamp, body), signature):
         raise SignatureInvalid("Zendesk signature does not match the body")
     age = now - parse_timestamp(timestamp)
     if abs(age) > window_s:
@@ -59,5 +64,5 @@ def verify_intercom(secret: str, *, signature: str | None, body: bytes) -> None:
     """Raise SignatureInvalid unless `X-Hub-Signature` matches the body."""
     if not signature:
         raise SignatureInvalid("missing X-Hub-Signature")
-    if not hmac.compare_digest(intercom_signature(secret, body), signature.strip()):
+    if not _same(intercom_signature(secret, body), signature):
         raise SignatureInvalid("Intercom signature does not match the body")
