@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from hypothesis import example, given, settings
@@ -75,7 +76,5 @@ def test_intercom_parser_never_fails_other_than_ticket_invalid(payload: Any) -> 
 def test_signature_checks_refuse_any_garbage_header_cleanly(signature: str, timestamp: str, body: bytes) -> None:
     for verify in (lambda: verify_zendesk("s", signature=signature, timestamp=timestamp, body=body, now=0, window_s=300),
                    lambda: verify_intercom("s", signature=signature, body=body)):
-        try:
+        with contextlib.suppress(SignatureInvalid):
             verify()
-        except SignatureInvalid:
-            pass
