@@ -116,7 +116,7 @@ def test_the_command_writes_json_and_html_for_one_run(r: redis.Redis, use_env: d
     mine = [result(f"m{i}").model_copy(update={"run_id": "run1"}) for i in range(3)]
     other = [result("o1").model_copy(update={"run_id": "run2"})]
     publish(r, *mine, *other)
-    r.sadd(outcomes.REOPENED_SET, "api:m0")
+    assert outcomes.record_reopen(r, "api", "m0")  # as the webhook does when the customer writes again
     # when the report is asked for run1
     out = CliRunner().invoke(cli, ["report", "--run", "run1", "--json", str(tmp_path / "r.json"), "--html", str(tmp_path / "r.html")])
     # then it covers that run's three tickets, the reopen counted against resolution
