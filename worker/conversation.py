@@ -18,6 +18,7 @@ from worker.text import clean, content_tokens
 
 ANONYMOUS = "anonymous"
 RECENT_TURNS = 5
+HARD_TOPICS = frozenset({"billing", "account", "escalate"})
 CUSTOMER_TURNS = "customer_turns"  # ticket.metadata key: the customer's last turns from earlier tickets
 
 
@@ -25,12 +26,16 @@ def topic_of(state: TicketResult) -> str:
     """A topic key that survives rewording: the article that answers it, else the intent and key words.
 
     The top retrieved article is stable under paraphrase (the retriever maps "can't log in" and
-    "sign-in fails" to the same help page); without one, the two rarest-looking content words
-    (the longest) of the cleaned text, sorted, keep the key independent of word order.
+    "sign-in fails" to the same help page). Billing, account and hand-off tickets skip retrieval;
+    for them the intent is the topic (a customer's third billing ticket in a week is one dispute).
+    Otherwise the two longest content words of the cleaned text, sorted, keep the key independent
+    of word order, case and punctuation.
     """
     if state.chunks:
         return f"doc:{state.chunks[0].doc_id}"
     intent = state.classification.intent if state.classification else "unknown"
+    if intent in HARD_TOPICS:
+        return intent
     words = sorted(set(content_tokens(clean(state.ticket.text))), key=lambda w: (-len(w), w))[:2]
     return f"{intent}:{'-'.join(sorted(words))}"
 
@@ -122,6 +127,16 @@ def recent_turns(r: redis.Redis, source: str, customer_id: str, *, exclude: str 
         if entry.get("reply"):
             out.append(Turn(role="bot", text=entry["reply"]))
     return out[-n:]
+
+
+def thread_turn(r: redis.Redis, source: str, thread_id: str, ticket_uid: str, ttl_s: int) -> int:
+    """Count this ticket as a turn of its thread and return the thread's turns so far (idempotent per ticket)."""
+    key = f"{keys.conversation_key(source, thread_id)}:turns"
+    pipe = r.pipeline()
+    pipe.sadd(key, ticket_uid)
+    pipe.expire(key, ttl_s)
+    pipe.scard(key)
+    return int(pipe.execute()[2])
 
 
 # --- ownership -------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from worker import clock, debounce
 from worker.classify import classify
 from worker.conversation import CUSTOMER_TURNS, TopicCounter, topic_count
@@ -72,9 +74,7 @@ def do_generate(state: TicketResult, provider: Provider) -> TicketResult:
 def do_escalate(state: TicketResult, policy: Policy, context: Context) -> TicketResult:
     """Escalate stage: the decision, and the reply that goes to the customer or the agent."""
     t0 = clock.monotonic()
-    ctx = context if state.failure is None else Context(
-        topic_count=context.topic_count, human_owner=context.human_owner, failure=state.failure
-    )
+    ctx = context if state.failure is None else dataclasses.replace(context, failure=state.failure)
     state.decision = decide(state.ticket, state.classification, state.chunks, state.draft, policy=policy, context=ctx)
     if state.decision.action == "escalate":
         state.reply = SPECIALIST

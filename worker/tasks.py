@@ -71,7 +71,8 @@ def finish(state: TicketResult) -> TicketResult:
     count = 1
     if state.failure is None and state.classification is not None:
         count = conversation.topic_count(state, conversation.RedisTopics(r, settings.conversation_ttl_s))
-    state = pipeline.do_escalate(state, runtime.get_policy(), Context(topic_count=count, human_owner=owner))
+    turns = conversation.thread_turn(r, state.ticket.source, state.ticket.thread_id, state.ticket.uid, settings.conversation_ttl_s)
+    state = pipeline.do_escalate(state, runtime.get_policy(), Context(topic_count=count, human_owner=owner, thread_turns=turns))
     if state.ticket.customer_id != conversation.ANONYMOUS:
         sent = state.reply if state.decision is not None and state.decision.action == "auto_reply" else None
         conversation.record_turn(r, state.ticket, state.enqueued_at or clock.now(), settings.conversation_ttl_s, reply=sent)

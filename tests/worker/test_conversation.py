@@ -157,3 +157,16 @@ def test_messages_group_by_conversation_else_known_customer(ticket: dict[str, st
 def test_fragment_keeps_what_the_merge_needs() -> None:
     f = json.loads(debounce.fragment(_msg(5, subject="hi")))
     assert f == {"uid": "api:m5", "id": "m5", "subject": "hi", "message": "part 5"}
+
+
+def test_billing_account_and_hand_off_topics_are_the_intent_whatever_the_words() -> None:
+    a = state("Refund the duplicate charge please", intent="billing")
+    b = state("Why was my card debited twice in May?", intent="billing")
+    assert conv.topic_of(a) == conv.topic_of(b) == "billing"
+
+
+def test_thread_turns_count_each_ticket_once_and_expire(r: redis.Redis) -> None:
+    counts = [conv.thread_turn(r, "zendesk", "42", uid, ttl_s=60) for uid in ("a", "b", "b", "c")]
+    assert counts == [1, 2, 2, 3]
+    assert conv.thread_turn(r, "zendesk", "43", "a", ttl_s=60) == 1
+    assert 0 < r.ttl(f"{keys.conversation_key('zendesk', '42')}:turns") <= 60

@@ -228,6 +228,6 @@ def test_each_intent_is_sent_or_drafted_by_its_mode(auto_intents: frozenset[str]
 def test_policy_from_settings_reads_every_knob() -> None:
     from worker.settings import load_settings
 
-    s = load_settings(auto_intents="faq", retrieval_min_score=2.5, min_coverage=0.2, bug_min_coverage=0.6, repeat_topic_limit=4, max_bot_turns=7)
+    s = load_settings(auto_intents="faq", retrieval_min_score=0.5, min_coverage=0.2, bug_min_coverage=0.6, repeat_topic_limit=4, max_bot_turns=7)
     p = esc.policy_from(s)
-    assert (p.auto_intents, p.min_score, p.min_coverage, p.bug_min_coverage, p.repeat_topic_limit, p.max_turns) == (frozenset({"faq"}), 2.5, 0.2, 0.6, 4, 7)
+    assert (p.auto_intents, p.min_score, p.min_coverage, p.bug_min_coverage, p.repeat_topic_limit, p.max_turns) == (frozenset({"faq"}), 0.5, 0.2, 0.6, 4, 7)
