@@ -16,7 +16,7 @@ CPU_TASKS = ("ticketflow.retrieve", "ticketflow.escalate", "ticketflow.bare.retr
 
 def create_app(settings: Settings) -> Celery:
     """A Celery app on Redis that loses nothing: late acks, redelivery on worker loss, prefetch 1."""
-    app = Celery("ticketflow", broker=settings.redis_url, include=["worker.tasks", "worker.baretasks"])
+    app = Celery("ticketflow", broker=settings.redis_url, include=["worker.tasks", "worker.baretasks", "worker.metrics"])
     routes = {name: {"queue": settings.io_queue} for name in IO_TASKS}
     routes.update({name: {"queue": settings.cpu_queue} for name in CPU_TASKS})
     app.conf.update(
