@@ -26,7 +26,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from kombu.exceptions import OperationalError
 
 from producer.enqueue import Enqueuer, parse_ticket
-from producer.ticket_status import EVENT_TYPES, TicketStatus, read_events, status_of
+from producer.ticket_status import TicketStatus, read_events, status_of
 from producer.webhooks import events as helpdesk_events
 from producer.webhooks import intercom as intercom_hook
 from producer.webhooks import zendesk as zendesk_hook
@@ -34,6 +34,7 @@ from producer.webhooks.signatures import SignatureInvalid, verify_intercom, veri
 from worker import clock
 from worker.errors import TicketInvalid
 from worker.settings import Settings
+from worker.sinks.progress import EVENT_TYPES
 
 log = logging.getLogger("ticketflow.api")
 

@@ -1,9 +1,8 @@
 """Where a ticket is, read from Redis: accepted (queued), the last stage it finished, or done with its result.
 
-Live progress comes from a per-ticket Redis stream, `events_key(uid)`, that the workers append to:
+Live progress comes from the per-ticket stream of `worker.sinks.progress`, which workers append to:
 `{"type": "stage", "stage": "classify"}` when a stage finishes and `{"type": "delta", "text": "..."}`
-while a provider streams the reply. The API relays it as server-sent events; without it a ticket
-still shows as queued until its result is published.
+while a provider streams the reply. Without it a ticket shows as queued until its result is published.
 """
 
 from __future__ import annotations
@@ -16,13 +15,7 @@ import redis
 
 from worker import keys
 from worker.settings import Settings
-
-EVENT_TYPES = ("stage", "delta", "decision")
-
-
-def events_key(uid: str) -> str:
-    """The per-ticket stream of progress events (stages finished, reply deltas)."""
-    return f"{keys.PREFIX}:events:{uid}"
+from worker.sinks import progress
 
 
 def _text(v: Any) -> str:
@@ -44,10 +37,8 @@ class TicketStatus:
 
 
 def read_events(r: redis.Redis, source: str, ticket_id: str, *, after: str = "0-0", count: int = 500) -> list[tuple[str, dict[str, str]]]:
-    """Progress events after entry `after`, oldest first."""
-    uid = f"{source}:{ticket_id}"
-    got = cast(list[Any], r.xrange(events_key(uid), min=f"({after}" if after != "0-0" else "-", count=count))
-    return [(_text(eid), {_text(k): _text(v) for k, v in data.items()}) for eid, data in got]
+    """Progress events of ticket `source:ticket_id` after entry `after`, oldest first."""
+    return progress.read(r, f"{source}:{ticket_id}", after=after, count=count)
 
 
 def status_of(r: redis.Redis, source: str, ticket_id: str, *, stream: str = keys.RESULTS_STREAM) -> TicketStatus:

@@ -110,11 +110,13 @@ def test_status_goes_from_queued_to_done_with_the_result(client: TestClient, r: 
 
 
 def test_events_stream_relays_stages_and_deltas_then_the_decision(client: TestClient, r: redis.Redis) -> None:
-    from producer.ticket_status import events_key
+    from worker.sinks import progress
 
     client.post("/v1/tickets", json={"id": "E-1", "message": "How do I reset my password?"})
-    r.xadd(events_key("api:E-1"), {"type": "stage", "stage": "classify"})
-    r.xadd(events_key("api:E-1"), {"type": "delta", "text": "Here "})
+    progress.publish(r, "api:E-1", "stage", stage="classify")
+    progress.publish(r, "api:E-1", "delta", text="Here ")
+    assert 0 < int(r.ttl(progress.events_key("api:E-1"))) <= progress.TTL_S  # type: ignore[arg-type]
+    assert client.get("/v1/tickets/E-1").json()["stage"] == "classify"
     th = _publish_later(r, "E-1", 0.5)
     with client.stream("GET", "/v1/tickets/E-1/events", params={"timeout": 10}) as resp:
         assert resp.headers["content-type"].startswith("text/event-stream")
