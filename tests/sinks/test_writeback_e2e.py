@@ -159,3 +159,34 @@ def test_an_agent_who_acts_before_the_bot_gets_no_bot_reply_after_theirs(
     assert len(zd.private_comments(201)) == 1
     assert zd.tickets[201]["status"] == "new"
     assert json.loads(r.get(keys.ticket_key("zendesk:201")) or b"null") is None  # cleaned up once published
+
+
+def test_a_signed_intercom_notification_ends_as_one_reply_and_a_close(
+    use_env: dict[str, str], r: redis.Redis, start_workers: Callable[..., Workers], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from producer.fakes.helpdesk import FakeIntercom
+    from tests.producer.payloads import IC_SECRET, intercom_conversation, intercom_headers, intercom_notification
+    from tests.sinks.helpers import IC_ADMIN, IC_TOKEN
+
+    with FakeIntercom(token=IC_TOKEN, admin_id=IC_ADMIN) as ic:
+        env = {"TICKETFLOW_INTERCOM_BASE_URL": ic.url, "TICKETFLOW_INTERCOM_ACCESS_TOKEN": IC_TOKEN, "TICKETFLOW_INTERCOM_ADMIN_ID": IC_ADMIN,
+               "TICKETFLOW_INTERCOM_CLIENT_SECRET": IC_SECRET}
+        for k, v in env.items():
+            monkeypatch.setenv(k, v)
+        # given a conversation in (fake) Intercom and a worker
+        ic.add_conversation("9001", "Can I export my projects to CSV?")
+        start_workers(n=1, env=env)
+        # when Intercom notifies us (twice, as it does on a slow answer)
+        note = intercom_notification("conversation.user.created", intercom_conversation("9001", "Can I export my projects to CSV?"))
+        with TestClient(create_app(load_settings(), r=r)) as api:
+            for _ in range(2):
+                body = dumps(note)
+                assert api.post("/webhooks/intercom", content=body, headers=intercom_headers(body)).status_code == 200
+        # then one result and, on the conversation, exactly one bot part of the right kind
+        (res,) = wait_for_results(r, 1, timeout=90)
+        assert wait_until(lambda: drained(r) and len(ic.parts("9001")) >= 1, 60)
+        if res["decision"]["action"] == "auto_reply":
+            assert len(ic.parts("9001", "comment")) == 1 and len(ic.parts("9001", "close")) == 1
+            assert ic.conversations["9001"]["state"] == "closed"
+        else:
+            assert ic.parts("9001", "comment") == [] and len(ic.parts("9001", "note")) == 1
