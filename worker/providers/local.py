@@ -88,6 +88,11 @@ class LocalProvider:
         injection = bool(lc.INJECTION.search(full))
         if injection:
             signals.append("prompt_injection")
+            # Adversarial text steers the model; what the customer is after (money, the account) decides.
+            if lc.MONEY.search(text):
+                intent, confidence = "billing", 1.0
+            elif lc.ACCOUNT_CHANGE.search(text):
+                intent, confidence = "account", 1.0
         cls = Classification(
             intent=intent,  # type: ignore[arg-type]
             urgency=urgency,  # type: ignore[arg-type]
