@@ -201,6 +201,21 @@ FRUSTRATION = re.compile(
 )
 
 
+# A question that reports nothing failing is a how-to, whatever product words it shares with bug reports.
+QUESTION = re.compile(
+    r"\?\s*$|^\s*(how|can|could|is|are|does|do|what|where|which|when|why|will|should|may)\b"
+    r"|^\s*(¿|comment|est-ce|kann|können|wie|wo|gibt es|hoe|kan|waar|come|como|cómo|dónde|puedo|se puede)\b",
+    re.I | re.M,
+)
+FAILURE = re.compile(
+    r"\b(error\w*|broken|break\w*|crash\w*|fail\w*|bug\w*|not (working|loading|showing|syncing|arriving|sent)|"
+    r"(doesn't|does not|don't|won't|can't|cannot|isn't|aren't|didn't|wasn't|never) \w+|stopped|stuck|freez\w*|"
+    r"blank|missing|wrong|disappear\w*|lost|glitch\w*|spinning|timed? ?out|\d{3} (error|page)|exception|"
+    r"fehler|error|erreur|fout|kapot|werkt niet|no funciona|ne marche|funktioniert nicht|absturz|plante)\b",
+    re.I,
+)
+
+
 def caps_ratio(text: str) -> float:
     """Share of upper-case letters among letters (shouting)."""
     letters = [c for c in text if c.isalpha()]

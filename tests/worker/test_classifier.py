@@ -178,3 +178,17 @@ def test_everyone_blocked_is_high_urgency_however_calmly_put(provider: LocalProv
 def test_with_injection_the_request_not_the_wording_sets_the_intent(provider: LocalProvider, message: str, intent: str) -> None:
     got, _, injected, _ = classify(provider, message)
     assert injected and got == intent
+
+
+@pytest.mark.parametrize(
+    ("message", "rule_fires"),
+    [
+        ("Can the Android app show subtasks on the home screen widget?", True),
+        ("Is there a way to sync the desktop app settings between two laptops?", True),
+        ("The Android widget crashes every time I open it, can you check?", False),
+        ("Why does sync keep failing on my laptop?", False),
+        ("Sync stopped.", False),
+    ],
+)
+def test_a_question_that_reports_no_failure_is_not_a_bug(message: str, rule_fires: bool) -> None:
+    assert (bool(lc.QUESTION.search(message)) and not lc.FAILURE.search(message)) is rule_fires

@@ -64,6 +64,9 @@ class LocalProvider:
         urgency = max(p_urg, key=p_urg.__getitem__)
         frustrated = self.models.frustration.proba(feats)["yes"] > FRUSTRATION_P
         signals: list[str] = ["frustration_model"] if frustrated else []
+        if intent == "bug" and lc.QUESTION.search(text) and not lc.FAILURE.search(text):
+            intent = "faq"
+            signals.append("question_without_failure")
         if lc.HUMAN_REQUEST.search(text):
             intent, confidence = "escalate", 1.0
             signals.append("human_requested")
