@@ -122,3 +122,26 @@ def test_intercom_poller_honours_429_and_hands_over_on_agent_replies(ic: FakeInt
     out = ipoller(ic_settings, r, waits).poll_once()
     assert waits == [3]
     assert out.applied.enqueued == ["intercom:800"] and out.applied.human_owned == ["intercom:801"]
+
+
+def test_the_poll_command_runs_one_pass_and_resumes_on_the_next(zd: FakeZendesk, use_env: dict[str, str], r: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from producer.cli import app as cli
+    from worker import runtime
+
+    for k, v in {"TICKETFLOW_ZENDESK_BASE_URL": zd.url, "TICKETFLOW_ZENDESK_EMAIL": ZD_EMAIL, "TICKETFLOW_ZENDESK_API_TOKEN": ZD_TOKEN}.items():
+        monkeypatch.setenv(k, v)
+    runtime.reset()
+    zd.add_ticket(900, "How do I export?", updated_at=time.time() - 100)
+    first = CliRunner().invoke(cli, ["poll", "zendesk", "--once", "--since", "0"])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout.strip().splitlines()[-1])["enqueued"] == ["zendesk:900"]
+    zd.add_ticket(901, "Where is the API key?")
+    second = CliRunner().invoke(cli, ["poll", "zendesk", "--once"])
+    assert json.loads(second.stdout.strip().splitlines()[-1])["enqueued"] == ["zendesk:901"]
+    zd.fail_next(10, 401)
+    denied = CliRunner().invoke(cli, ["poll", "zendesk", "--once"])
+    assert denied.exit_code == 1 and "401" in denied.output
