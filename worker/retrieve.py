@@ -1,122 +1,142 @@
 """Retrieval stage: the help-centre sections most likely to answer a ticket.
 
-A small BM25 index over `## ` sections, built from the corpus at start-up. The retrieval issue
-replaces the internals; the stage signature (`retrieve(ticket, classification, retriever, k)`)
-stays.
+The stage (`retrieve`) detects the customer's language, cleans the ticket into a query and asks the
+process's Retriever. The Retriever serves a hybrid index (worker/retrieval/): section chunks, BM25
+and dense vectors fused by reciprocal rank fusion, scores calibrated to [0, 1]. The index lives in
+a hash-keyed `.npz` file under TICKETFLOW_INDEX_DIR; a worker loads it once, and when the help
+centre changed since it was built the worker says so loudly and (TICKETFLOW_RETRIEVAL_AUTO_REBUILD)
+re-indexes only the changed articles.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter
+import contextlib
+import fcntl
+import hashlib
+import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from worker.models import Chunk, Classification, Ticket
-from worker.text import clean, content_tokens
+from worker.retrieval import index as ix
+from worker.retrieval.chunking import Article
+from worker.retrieval.dense import Encoder, OpenAIEncoder
+from worker.retrieval.language import language_of
+from worker.retrieval.search import HybridSearcher
+from worker.retrieval.sources import fingerprint, load_articles
+from worker.settings import Settings, get_settings
+from worker.text import clean
+
+log = logging.getLogger("ticketflow.retrieve")
 
 
-@dataclass(frozen=True)
-class Section:
-    """A section of an article: the unit that is retrieved and cited."""
+def provider_encoder(settings: Settings) -> Encoder | None:
+    """The configured provider embeddings, or None for the local encoder."""
+    if settings.retrieval_embeddings != "openai":
+        return None
+    from worker.providers.openai import OpenAIProvider
 
-    doc_id: str
-    title: str
-    section: str
-    text: str
-    language: str = "en"
+    return OpenAIEncoder(OpenAIProvider.from_settings(settings), settings.openai_embedding_model)
 
 
-def split_article(doc_id: str, markdown: str, language: str = "en") -> list[Section]:
-    """Split a Markdown article at its `## ` headings; the intro becomes its own section."""
-    title = doc_id
-    sections: list[Section] = []
-    current, body = "", []  # type: ignore[var-annotated]
-    for line in markdown.splitlines():
-        if line.startswith("# ") and title == doc_id:
-            title = line[2:].strip()
-        elif line.startswith("## "):
-            if "".join(body).strip():
-                sections.append(Section(doc_id, title, current, "\n".join(body).strip(), language))
-            current, body = line[3:].strip(), []
-        else:
-            body.append(line)
-    if "".join(body).strip():
-        sections.append(Section(doc_id, title, current, "\n".join(body).strip(), language))
-    return sections
+def index_path(source: Path, index_dir: Path, encoder_kind: str = "local-lsa") -> Path:
+    """Where the index of `source` lives: named after the source, keyed by its path and the encoder."""
+    key = hashlib.sha256(f"{source.resolve()}\x1f{encoder_kind}".encode()).hexdigest()[:12]
+    return index_dir / f"{source.stem or 'help'}-{key}.npz"
 
 
-def load_corpus(root: Path) -> list[Section]:
-    """Every section of every article under `root` (sub-folders are languages)."""
-    out: list[Section] = []
-    for path in sorted(root.rglob("*.md")):
-        if path.name.lower() == "readme.md":
-            continue
-        lang = path.parent.name if path.parent != root else "en"
-        out.extend(split_article(path.stem, path.read_text(encoding="utf-8"), lang))
-    return out
+@contextlib.contextmanager
+def _build_lock(path: Path) -> Iterator[None]:
+    """One builder at a time per index file, across the worker processes of a machine."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".lock"), "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def sync_index(
+    source: Path, index_dir: Path, *, encoder: Encoder | None = None, refit: bool = False, rebuild_if_stale: bool = True
+) -> tuple[ix.Index, ix.BuildReport | None, Path, bool]:
+    """Load the index of `source`, (re)building what changed; returns (index, report or None, path, fresh)."""
+    articles = load_articles(source)
+    path = index_path(source, index_dir, encoder.kind if encoder else "local-lsa")
+    with _build_lock(path):
+        previous = ix.load(path, encoder) if path.exists() else None
+        if previous is not None and previous.source_fingerprint == fingerprint(articles) and not refit:
+            return previous, None, path, True
+        if previous is not None and not rebuild_if_stale and not refit:
+            return previous, None, path, False
+        index, report = ix.build(articles, encoder=encoder, previous=previous, source=str(source.resolve()), refit=refit)
+        ix.save(index, path)
+    return index, report, path, True
 
 
 @dataclass
 class Retriever:
-    """BM25 over sections, title words counted in every section of the article."""
+    """The help-centre index of one process, searched per ticket."""
 
-    sections: list[Section]
-    k1: float = 1.5
-    b: float = 0.75
-    _tf: list[Counter[str]] = field(default_factory=list, init=False)
-    _idf: dict[str, float] = field(default_factory=dict, init=False)
-    _len: list[int] = field(default_factory=list, init=False)
-    _avg: float = field(default=1.0, init=False)
+    index: ix.Index
+    path: Path | None = None
+    fresh: bool = True
+    searcher: HybridSearcher = field(init=False)
 
     def __post_init__(self) -> None:
-        df: Counter[str] = Counter()
-        for s in self.sections:
-            toks = content_tokens(f"{s.title} {s.title} {s.section} {s.text}")
-            tf = Counter(toks)
-            self._tf.append(tf)
-            self._len.append(len(toks))
-            df.update(tf.keys())
-        n = max(len(self.sections), 1)
-        self._avg = sum(self._len) / n if self._len else 1.0
-        self._idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        self.searcher = HybridSearcher(self.index)
+
+    @classmethod
+    def from_articles(cls, articles: list[Article]) -> Retriever:
+        """An in-memory index (tests, evaluation): nothing read from or written to disk."""
+        return cls(ix.build(articles)[0])
 
     def search(self, query: str, k: int = 3, language: str | None = None) -> list[Chunk]:
-        """The top `k` sections for `query`, best first, at most one per article."""
-        q = set(content_tokens(query))
-        scored: list[tuple[float, int]] = []
-        for i, tf in enumerate(self._tf):
-            s = 0.0
-            for t in q:
-                f = tf.get(t)
-                if f:
-                    s += self._idf[t] * f * (self.k1 + 1) / (f + self.k1 * (1 - self.b + self.b * self._len[i] / self._avg))
-            if s > 0:
-                scored.append((s, i))
-        scored.sort(reverse=True)
+        """The top `k` sections for `query`, best first, at most one per article, scores in [0, 1]."""
         out: list[Chunk] = []
-        seen: set[str] = set()
-        for s, i in scored:
-            sec = self.sections[i]
-            if sec.doc_id in seen:
-                continue
-            seen.add(sec.doc_id)
-            out.append(Chunk(doc_id=sec.doc_id, title=sec.title, section=sec.section, text=sec.text, score=round(s, 4), language=sec.language))
-            if len(out) == k:
-                break
+        for hit in self.searcher.search(query, k=k, language=language):
+            p = self.index.passages[hit.row]
+            out.append(Chunk(doc_id=p.doc_id, title=p.title, section=p.section, text=p.text, score=hit.score, language=p.language))
         return out
 
+    def health(self) -> dict[str, Any]:
+        """What the worker reports about its index: where, how big, and whether it matches its source."""
+        return {
+            "index": str(self.path) if self.path else "memory",
+            "source": self.index.source,
+            "fresh": self.fresh,
+            "chunks": len(self.index.passages),
+            "articles": len({p.doc_id for p in self.index.passages}),
+            "languages": self.index.languages,
+            "encoder": self.index.encoder.kind,
+            "built_at": self.index.built_at,
+        }
 
-def build_retriever(corpus_dir: Path) -> Retriever:
-    """Index the help centre in `corpus_dir`."""
-    return Retriever(load_corpus(corpus_dir))
 
-
-_QUERY_NOISE = re.compile(r"\s+")
+def build_retriever(corpus_dir: Path, settings: Settings | None = None) -> Retriever:
+    """The retriever over the help centre at `corpus_dir` (TICKETFLOW_RETRIEVAL_SOURCE when that is set
+    and `corpus_dir` is the configured corpus), from its on-disk index, built or refreshed as needed."""
+    s = settings or get_settings()
+    source = s.retrieval_source if s.retrieval_source is not None and corpus_dir == s.corpus_dir else corpus_dir
+    index, report, path, fresh = sync_index(source, s.index_dir, encoder=provider_encoder(s), rebuild_if_stale=s.retrieval_auto_rebuild)
+    if not fresh:
+        log.warning(
+            "HELP-CENTRE INDEX IS STALE: %s changed since %s was built; serving the old index. "
+            "Run `ticketflow index build %s` (or set TICKETFLOW_RETRIEVAL_AUTO_REBUILD=true).", source, path, source,
+        )
+    elif report is not None and report.reused:
+        log.warning(
+            "help-centre index was stale and has been refreshed: %d chunks re-embedded, %d reused, %d dropped (%s)",
+            report.embedded, report.reused, report.dropped, ", ".join(report.articles_changed + report.articles_added + report.articles_removed) or "-",
+        )
+    elif report is not None:
+        log.info("help-centre index built: %d chunks from %s in %.2fs", report.chunks, source, report.seconds)
+    return Retriever(index, path, fresh)
 
 
 def retrieve(ticket: Ticket, classification: Classification, retriever: Retriever, k: int = 3) -> list[Chunk]:
-    """The stage: query the help centre with the cleaned subject and message."""
-    query = _QUERY_NOISE.sub(" ", clean(ticket.text))
-    return retriever.search(query, k=k, language=ticket.language)
+    """The stage: query the help centre, in the customer's language where it has articles in it."""
+    query = " ".join(clean(ticket.text).split())
+    return retriever.search(query, k=k, language=language_of(query, ticket.language))

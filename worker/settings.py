@@ -63,7 +63,12 @@ class Settings(BaseSettings):
     corpus_dir: Path = ROOT / "corpus" / "help"
     index_dir: Path = ROOT / ".ticketflow" / "index"
     retrieval_top_k: int = 3
-    retrieval_min_score: float = 0.0  # below this the top chunk counts as "no relevant docs"
+    # Scores are calibrated probabilities in [0, 1] that the top article answers the ticket; 0.65
+    # maximises Youden's J on corpus/tickets/sample.jsonl (`ticketflow eval-retrieval --calibrate`).
+    retrieval_min_score: float = 0.65  # below this the top chunk counts as "no relevant docs"
+    retrieval_source: Path | None = None  # help centre the worker serves (folder or JSONL); None = corpus_dir
+    retrieval_embeddings: Literal["local", "openai"] = "local"  # openai: openai_embedding_model, needs OPENAI_API_KEY
+    retrieval_auto_rebuild: bool = True  # a worker whose index is stale re-indexes the changed articles at start-up
 
     # --- policy ----------------------------------------------------------------------------
     auto_intents: str = "faq,bug"  # intents whose replies are sent; the rest are drafts for agents
@@ -119,6 +124,10 @@ class Settings(BaseSettings):
                 raise ValueError(f"{var}=anthropic needs ANTHROPIC_API_KEY")
             if chosen == "openai" and self.openai_api_key is None:
                 raise ValueError(f"{var}=openai needs OPENAI_API_KEY")
+        if self.retrieval_embeddings == "openai" and self.openai_api_key is None:
+            raise ValueError("TICKETFLOW_RETRIEVAL_EMBEDDINGS=openai needs OPENAI_API_KEY")
+        if not 0.0 <= self.retrieval_min_score <= 1.0:
+            raise ValueError("TICKETFLOW_RETRIEVAL_MIN_SCORE is a calibrated probability: between 0 and 1")
         if self.task_soft_time_limit_s >= self.task_time_limit_s:
             raise ValueError("task_soft_time_limit_s must be below task_time_limit_s")
         bad = set(self.auto_intent_set) - {"faq", "account", "billing", "bug", "escalate"}

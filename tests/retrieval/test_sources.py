@@ -1,0 +1,48 @@
+"""Bring your own help centre: folders of Markdown/HTML with language sub-folders, or JSONL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from worker.retrieval.sources import SourceError, fingerprint, load_articles
+
+
+def test_a_folder_of_markdown_and_html_with_a_translation(tmp_path: Path) -> None:
+    (tmp_path / "reset.md").write_text("# Reset\n\n## Steps\n\nClick forgot.\n")
+    (tmp_path / "guests.html").write_text("<html><head><title>Guests</title></head><body><h2>Invite</h2><p>Share it.</p></body></html>")
+    (tmp_path / "es").mkdir()
+    (tmp_path / "es" / "reset.md").write_text("# Restablecer\n\n## Pasos\n\nHaz clic.\n")
+    arts = {(a.language, a.doc_id): a for a in load_articles(tmp_path)}
+    assert set(arts) == {("en", "reset"), ("en", "guests"), ("es", "reset")}
+    assert arts[("en", "guests")].title == "Guests" and "## Invite" in arts[("en", "guests")].body
+
+
+def test_a_jsonl_export(tmp_path: Path) -> None:
+    f = tmp_path / "docs.jsonl"
+    rows = [{"doc_id": "a", "title": "A", "text": "alpha"}, {"doc_id": "b", "title": "B", "text": "<h2>Beta</h2><p>b</p>", "html": True}]
+    f.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    arts = load_articles(f)
+    assert [a.doc_id for a in arts] == ["a", "b"] and "## Beta" in arts[1].body
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("{\"doc_id\": \"a\", \"title\": \"A\"}\n", "docs.jsonl:1"), ("not json\n", "docs.jsonl:1"), ("", "no articles"),
+     ("{\"doc_id\": \"a\", \"text\": \"x\"}\n{\"doc_id\": \"a\", \"text\": \"y\"}\n", "appears twice")],
+)
+def test_a_bad_source_is_one_clear_error(tmp_path: Path, content: str, message: str) -> None:
+    f = tmp_path / "docs.jsonl"
+    f.write_text(content)
+    with pytest.raises(SourceError, match=message):
+        load_articles(f)
+
+
+def test_the_fingerprint_changes_when_one_article_does(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("# A\n\ntext")
+    before = fingerprint(load_articles(tmp_path))
+    assert fingerprint(load_articles(tmp_path)) == before
+    (tmp_path / "a.md").write_text("# A\n\ntext, edited")
+    assert fingerprint(load_articles(tmp_path)) != before

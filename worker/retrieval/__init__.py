@@ -1,0 +1,16 @@
+"""Retrieval internals: chunking, sources, index storage, BM25, dense vectors, hybrid search, evaluation.
+
+    sources.py    help centres from folders (Markdown/HTML, language sub-folders) or JSONL
+    chunking.py   articles -> section chunks of about 200-400 tokens, title and heading carried
+    analysis.py   text -> BM25 terms and dense features (words + character n-grams)
+    lexical.py    BM25 as numpy postings
+    dense.py      local LSA encoder (numpy), OpenAI embeddings when configured
+    index.py      the hash-keyed index file; incremental rebuilds
+    search.py     hybrid RRF search, calibrated scores, per-language views
+    language.py   the customer's language
+    evaluate.py   hit@1 / hit@3 / MRR@10 against a plain BM25 baseline
+    calibrate.py  score calibration and the "nothing relevant" threshold
+    bench.py      latency, memory and build time at 1k / 10k / 100k chunks
+
+worker/retrieve.py is the stage and the Retriever the pipeline uses.
+"""

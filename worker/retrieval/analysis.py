@@ -1,0 +1,50 @@
+"""How text becomes index terms: words for BM25, words plus character n-grams for the dense vectors.
+
+Stop words of the languages customers write in are dropped (a Spanish "de" or German "die" says
+nothing about the topic), and English inflection is folded by a light suffix stripper ("exports",
+"exported", "exporting" -> "export"). Character n-grams (3-5, within words) make the dense side
+robust to typos, compounds and cognates ("Passwort" shares most of its n-grams with "password").
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from worker.text import STOPWORDS, tokens
+
+# Function words of the other languages tickets arrive in (es, fr, de, pt, it, nl); none is an
+# English content word.
+FOREIGN_STOPWORDS = frozenset(
+    ["de", "la", "el", "los", "las", "un", "una", "y", "en", "que", "por", "para", "con", "del", "al", "se", "lo", "su", "sus", "es", "como", "pero", "mi", "mis", "muy", "ya", "le", "les", "des", "du", "et", "est", "une", "dans", "pour", "pas", "sur", "au", "aux", "ce", "cette", "qui", "ne", "je", "vous", "nous", "il", "elle", "sont", "avec", "mon", "ma", "mes", "der", "das", "und", "ist", "nicht", "ich", "ein", "eine", "einen", "mit", "den", "dem", "zu", "auf", "sich", "wie", "bei", "oder", "aber", "wir", "sie", "es", "mein", "meine", "um", "uma", "da", "do", "das", "dos", "em", "na", "no", "nas", "nos", "não", "com", "meu", "minha", "il", "lo", "gli", "di", "che", "non", "con", "per", "una", "sono", "ho", "mio", "mia", "si", "het", "een", "en", "ik", "niet", "op", "te", "dat", "mijn", "met", "voor", "zijn", "er", "wat"]
+)
+ALL_STOPWORDS = STOPWORDS | FOREIGN_STOPWORDS
+CHAR_NGRAMS = (3, 5)
+_SUFFIXES = ("ing", "ed", "es", "s")
+
+
+def stem(word: str) -> str:
+    """A light English suffix strip: enough to meet "exports"/"exporting", too light to merge unrelated words."""
+    if word.isdigit():
+        return word
+    for suf in _SUFFIXES:
+        if len(word) > len(suf) + 3 and word.endswith(suf):
+            return word[: -len(suf)]
+    return word
+
+
+def terms(text: str) -> list[str]:
+    """Lexical terms: lower-cased words, stop words dropped, lightly stemmed."""
+    return [stem(t) for t in tokens(text) if len(t) > 1 and t not in ALL_STOPWORDS]
+
+
+def features(text: str) -> Counter[str]:
+    """Dense-side features: every term, and the character n-grams of each term (with word boundaries)."""
+    out: Counter[str] = Counter()
+    lo, hi = CHAR_NGRAMS
+    for t in terms(text):
+        out["w:" + t] += 1
+        padded = f" {t} "
+        for n in range(lo, hi + 1):
+            for i in range(len(padded) - n + 1):
+                out[padded[i : i + n]] += 1
+    return out

@@ -1,0 +1,109 @@
+"""Fit the score calibration and pick the "nothing relevant" threshold on labelled tickets.
+
+Labels come from tickets the help centre should answer (`faq`/`bug`): a ticket is positive when the
+top article is its gold article, negative when it has no gold article (off the help centre) or
+the top article is the wrong one; either way escalating is right. Labelled questions add
+positives (top right) and negatives (the best article once the gold one is set aside: what the
+search returns when the answer is missing). A logistic regression over the hit's features gives a
+probability-like score; the threshold maximises Youden's J (recall of answerable tickets kept +
+recall of unanswerable ones escalated - 1) on the tickets.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from worker.retrieval.evaluate import Question
+from worker.retrieval.language import language_of
+from worker.retrieval.search import HybridSearcher, confidence
+from worker.text import clean
+
+ANSWERABLE = ("faq", "bug")
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Features of a top hit and whether it answers."""
+
+    features: tuple[float, float, float, float]
+    positive: bool
+    kind: str  # "ticket" or "question"
+
+
+def ticket_samples(searcher: HybridSearcher, tickets: Path) -> list[Sample]:
+    """One sample per answerable-intent ticket of a labelled JSONL file."""
+    out: list[Sample] = []
+    for line in tickets.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        t = json.loads(line)
+        if t.get("intent") not in ANSWERABLE:
+            continue
+        text = clean(f"{t.get('subject') or ''}\n{t['message']}")
+        hits = searcher.search(text, k=1, language=language_of(text, t.get("language")))
+        if not hits:
+            out.append(Sample((0.0, 0.0, 0.0, 0.0), False, "ticket"))
+            continue
+        top = searcher.index.passages[hits[0].row].doc_id
+        out.append(Sample(hits[0].features, t.get("gold_doc_id") is not None and top == t["gold_doc_id"], "ticket"))
+    return out
+
+
+def question_samples(searcher: HybridSearcher, questions: Sequence[Question]) -> list[Sample]:
+    """Per question: the top hit (positive when right) and the best hit that is not the gold article."""
+    out: list[Sample] = []
+    for q in questions:
+        hits = searcher.search(q.question, k=4, language=q.language)
+        docs = [searcher.index.passages[h.row].doc_id for h in hits]
+        if hits:
+            out.append(Sample(hits[0].features, docs[0] == q.gold_doc_id, "question"))
+        wrong = [h for h, d in zip(hits, docs, strict=True) if d != q.gold_doc_id]
+        if wrong:
+            out.append(Sample(wrong[0].features, False, "question"))
+    return out
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 50) -> np.ndarray:
+    """Weights (features..., bias) of an L2-regularised logistic regression, by Newton's method."""
+    a = np.c_[x, np.ones(len(x))]
+    w = np.zeros(a.shape[1])
+    reg = np.eye(a.shape[1]) * l2
+    reg[-1, -1] = 0.0
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(a @ w)))
+        grad = a.T @ (p - y) / len(y) + reg @ w
+        hess = (a.T * (p * (1 - p))) @ a / len(y) + reg
+        w -= np.linalg.solve(hess, grad)
+    return w
+
+
+def threshold_table(scores: np.ndarray, positive: np.ndarray) -> list[dict[str, float]]:
+    """For thresholds 0.05..0.95: share of answerable tickets kept and of unanswerable ones escalated."""
+    rows = []
+    for th in np.round(np.arange(0.05, 0.96, 0.05), 2):
+        kept = scores >= th
+        tpr = float(kept[positive].mean()) if positive.any() else 0.0
+        tnr = float((~kept[~positive]).mean()) if (~positive).any() else 0.0
+        rows.append({"threshold": float(th), "answerable_kept": round(tpr, 3), "unanswerable_escalated": round(tnr, 3), "youden_j": round(tpr + tnr - 1, 3)})
+    return rows
+
+
+def calibrate(searcher: HybridSearcher, tickets: Path, questions: Sequence[Question]) -> dict[str, Any]:
+    """Fitted weights, the ticket threshold table, and the threshold that maximises Youden's J."""
+    samples = ticket_samples(searcher, tickets) + question_samples(searcher, questions)
+    x = np.asarray([s.features for s in samples], np.float64)
+    y = np.asarray([s.positive for s in samples], np.float64)
+    w = fit_logistic(x, y)
+    weights = tuple(round(float(v), 3) for v in w)
+    on_tickets = [s for s in samples if s.kind == "ticket"]
+    scores = np.asarray([confidence(s.features, weights) for s in on_tickets])
+    positive = np.asarray([s.positive for s in on_tickets])
+    table = threshold_table(scores, positive)
+    best = max(table, key=lambda r: (r["youden_j"], -r["threshold"]))
+    return {"weights": weights, "tickets": len(on_tickets), "answerable_top_right": int(positive.sum()), "table": table, "best": best}

@@ -1,0 +1,148 @@
+"""Hybrid search: BM25 and dense rankings fused by reciprocal rank fusion, one result per article.
+
+    query -> BM25 over chunks ----\
+                                   >-- per-article ranks -- RRF (k=60) -- top k articles, best chunk each
+    query -> dense cosine --------/
+
+Both signals rank chunks; each article takes the rank of its best chunk, and RRF adds 1/(60 + rank)
+over the two lists, so an article both signals like beats one only a single signal loves, without
+having to put BM25 scores and cosines on one scale. The score handed to the pipeline is separate
+from the fusion: a calibrated probability that the top article answers the query (see `confidence`).
+
+Languages: a query searches the chunks of its own language (when the help centre has that
+language) and of the help centre's main language; an article that exists in the customer's
+language is returned in it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from worker.retrieval.index import Index
+from worker.retrieval.lexical import BM25
+
+RRF_K = 60
+DEPTH = 64  # chunks taken from each signal before fusion
+# Logistic calibration of "this article answers the ticket", fitted on the team's own labelled
+# tickets and questions by `ticketflow eval-retrieval --calibrate` (worker/retrieval/calibrate.py).
+# Features: dense cosine of the article's best chunk, the IDF-weighted share of query terms it holds, its cosine lead
+# over the next article, and whether both signals ranked it first.
+CALIBRATION: tuple[float, float, float, float, float] = (1.011, 0.719, 1.514, 2.073, -2.417)
+FEATURES = ("cosine", "coverage", "margin", "agree")
+
+
+def confidence(features: tuple[float, float, float, float], weights: tuple[float, ...] = CALIBRATION) -> float:
+    """Probability-like score in [0, 1] that the article answers the query."""
+    z = weights[-1] + sum(w * f for w, f in zip(weights[:-1], features, strict=True))
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved article: its best chunk (row in the index) and the evidence for it."""
+
+    row: int
+    score: float  # calibrated, in [0, 1]
+    fused: float  # RRF score, for ordering
+    cosine: float
+    coverage: float  # IDF-weighted share of the query's terms the chunk contains
+    margin: float  # cosine lead over the best chunk of any other article
+    agree: bool  # first in both rankings
+    lexical_rank: int | None
+    dense_rank: int | None
+
+    @property
+    def features(self) -> tuple[float, float, float, float]:
+        """What the calibration weighs."""
+        return (self.cosine, self.coverage, self.margin, float(self.agree))
+
+
+class HybridSearcher:
+    """Searches one Index; built once per process (postings and per-language views are precomputed)."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+        self.bm25 = BM25(index.counts)
+        langs = Counter(p.language for p in index.passages)
+        self.main_language = langs.most_common(1)[0][0] if langs else "en"
+        self.doc_ids: dict[str, int] = {}
+        self.doc_of = np.asarray([self.doc_ids.setdefault(p.doc_id, len(self.doc_ids)) for p in index.passages], np.int64)
+        self.lang_of = [p.language for p in index.passages]
+        self._views: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for lang in langs:
+            rows = np.asarray([i for i, pl in enumerate(self.lang_of) if pl in (lang, self.main_language)], np.int64)
+            self._views[lang] = (rows, np.ascontiguousarray(index.vectors[rows]))
+
+    def view(self, language: str | None) -> tuple[np.ndarray, np.ndarray]:
+        """Rows (and their vectors) a query in `language` searches."""
+        return self._views.get(language or self.main_language) or self._views[self.main_language]
+
+    def search(self, query: str, k: int = 3, language: str | None = None, mode: str = "hybrid") -> list[Hit]:
+        """The top `k` articles for `query`, best first (an empty list when nothing matches at all).
+
+        `mode` "lexical" or "dense" ranks by one signal alone (for ablations); scores stay calibrated.
+        """
+        if not self.index.passages:
+            return []
+        rows, vectors = self.view(language)
+        ids, unknown = self.bm25.query_terms(query)
+        lex = self.bm25.scores(ids)[rows]
+        qv = self.index.encoder.encode([query])[0]
+        cos = vectors @ qv
+        lex_top = _top(lex, DEPTH)
+        dense_top = _top(cos, DEPTH)
+        lex_top = lex_top[lex[lex_top] > 0]
+        dense_top = dense_top[cos[dense_top] > 0]
+        lex_docs = self._doc_ranking(rows, lex_top)
+        dense_docs = self._doc_ranking(rows, dense_top)
+        fused: dict[int, float] = {}
+        rankings = {"hybrid": (lex_docs, dense_docs), "lexical": (lex_docs,), "dense": (dense_docs,)}[mode]
+        for ranking in rankings:
+            for rank, doc in enumerate(ranking):
+                fused[doc] = fused.get(doc, 0.0) + 1.0 / (RRF_K + rank + 1)
+        best = sorted(fused, key=lambda d: (-fused[d], d))[:k]
+        doc_cos: dict[int, float] = {}
+        for local in dense_top.tolist():
+            doc_cos.setdefault(int(self.doc_of[rows[local]]), float(cos[local]))
+        out: list[Hit] = []
+        for doc in best:
+            local = self._best_chunk(doc, rows, lex_top, dense_top, language)
+            cov = self.bm25.coverage(int(rows[local]), ids, unknown)
+            c = float(cos[local])
+            others = [v for d, v in doc_cos.items() if d != doc]
+            margin = c - max(others) if others else c
+            lr = lex_docs.index(doc) + 1 if doc in lex_docs else None
+            dr = dense_docs.index(doc) + 1 if doc in dense_docs else None
+            hit = Hit(int(rows[local]), 0.0, fused[doc], round(c, 4), round(cov, 4), round(margin, 4), lr == 1 and dr == 1, lr, dr)
+            out.append(replace(hit, score=round(confidence(hit.features), 4)))
+        return out
+
+    def _doc_ranking(self, rows: np.ndarray, order: np.ndarray) -> list[int]:
+        seen: dict[int, None] = {}
+        for local in order.tolist():
+            seen.setdefault(int(self.doc_of[rows[local]]), None)
+        return list(seen)
+
+    def _best_chunk(self, doc: int, rows: np.ndarray, lex_top: np.ndarray, dense_top: np.ndarray, language: str | None) -> int:
+        """The article's chunk with the best fused chunk rank, in the customer's language when it has one."""
+        score: dict[int, float] = {}
+        for order in (lex_top, dense_top):
+            for rank, local in enumerate(order.tolist()):
+                if self.doc_of[rows[local]] == doc:
+                    score[local] = score.get(local, 0.0) + 1.0 / (RRF_K + rank + 1)
+        wanted = language or self.main_language
+        in_lang = [c for c in score if self.lang_of[rows[c]] == wanted]
+        pool = in_lang or list(score)
+        return max(pool, key=lambda c: (score[c], -c))
+
+
+def _top(scores: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the `n` highest scores, best first."""
+    if len(scores) <= n:
+        return np.argsort(-scores, kind="stable")
+    part = np.argpartition(-scores, n)[:n]
+    return part[np.argsort(-scores[part], kind="stable")]
