@@ -71,7 +71,7 @@ def fake(
 
 # --- limiter benchmark ---------------------------------------------------------------------------
 
-def _limiter_worker(redis_url: str, base_url: str, rpm: int, threads: int, start_at: float, stop_at: float, name: str, out: Any) -> None:
+def _limiter_worker(redis_url: str, base_url: str, rpm: int, threads: int, seconds: float, go: Any, start: Any, name: str, out: Any) -> None:
     """One benchmark process: `threads` threads classify tickets through the limiter until `stop_at`."""
     import threading
 
@@ -88,6 +88,10 @@ def _limiter_worker(redis_url: str, base_url: str, rpm: int, threads: int, start
     provider = AnthropicProvider(client, "claude-haiku-5-5", "claude-sonnet-5-5", price_table(), limiter, 400, None)
     counts = {"ok": 0, "rate_limited": 0}
     lock = threading.Lock()
+    out.put(("ready", name))
+    go.wait()  # every process has imported and connected: start together
+    start_at = start.value
+    stop_at = start_at + seconds
 
     def run(tid: int) -> None:
         time.sleep(max(0.0, start_at - time.time()))
@@ -135,12 +139,16 @@ def bench_limiter(*, rpm: int, processes: int, threads: int, seconds: float, lat
     server = FakeModelServer(latency_s=latency).start()
     try:
         ctx = mp.get_context("spawn")
-        queue = ctx.Queue()
-        start_at = time.time() + 3.0  # processes import and connect first, then all begin together
-        stop_at = start_at + seconds
-        procs = [ctx.Process(target=_limiter_worker, args=(url, server.base_url, rpm, threads, start_at, stop_at, f"p{i}", queue)) for i in range(processes)]
+        queue, go, start = ctx.Queue(), ctx.Event(), ctx.Value("d", 0.0)
+        procs = [ctx.Process(target=_limiter_worker, args=(url, server.base_url, rpm, threads, seconds, go, start, f"p{i}", queue)) for i in range(processes)]
         for p in procs:
             p.start()
+        for _ in procs:
+            queue.get(timeout=120)  # "ready"
+        start_at = time.time() + 0.5
+        stop_at = start_at + seconds
+        start.value = start_at
+        go.set()
         counts = [queue.get(timeout=seconds + 120) for _ in procs]
         for p in procs:
             p.join(timeout=30)
