@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import time
+from collections.abc import Iterator
 from typing import Any
 
-from hypothesis import example, given, settings
+import pytest
+import redis
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from producer.api import create_app
 from producer.webhooks import intercom, zendesk
-from producer.webhooks.signatures import SignatureInvalid, verify_intercom, verify_zendesk
+from producer.webhooks.signatures import SignatureInvalid, intercom_signature, verify_intercom, verify_zendesk, zendesk_signature
 from worker.errors import TicketInvalid
 from worker.settings import load_settings
 
@@ -78,3 +85,32 @@ def test_signature_checks_refuse_any_garbage_header_cleanly(signature: str, time
                    lambda: verify_intercom("s", signature=signature, body=body)):
         with contextlib.suppress(SignatureInvalid):
             verify()
+
+
+@pytest.fixture
+def api(use_env: dict[str, str], r: redis.Redis) -> Iterator[tuple[TestClient, redis.Redis]]:
+    settings = load_settings(zendesk_webhook_secret="s", intercom_client_secret="s", api_max_body_bytes=5000)
+    with TestClient(create_app(settings, r=r)) as client:
+        yield client, r
+
+
+bodies = st.binary(max_size=300) | (zd_payloads | ic_payloads | json_values).map(lambda v: json.dumps(v).encode()) | st.builds(
+    lambda d: json.dumps(d).encode(), st.fixed_dictionaries({"id": json_values, "message": json_values}, optional={"history": json_values, "source": json_values, "metadata": json_values}))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=bodies, path=st.sampled_from(["/v1/tickets", "/webhooks/zendesk", "/webhooks/intercom"]))
+def test_the_api_answers_any_body_with_a_4xx_or_an_acceptance_never_a_5xx(api: tuple[TestClient, redis.Redis], body: bytes, path: str) -> None:
+    client, r = api
+    before = r.dbsize()
+    headers = {"Content-Type": "application/json"}
+    if path == "/webhooks/zendesk":  # signed, so the parser behind the signature check is what gets fuzzed
+        ts = str(int(time.time()))
+        headers |= {"X-Zendesk-Webhook-Signature": zendesk_signature("s", ts, body), "X-Zendesk-Webhook-Signature-Timestamp": ts}
+    elif path == "/webhooks/intercom":
+        headers["X-Hub-Signature"] = intercom_signature("s", body)
+    resp = client.post(path, content=body, headers=headers)
+    assert resp.status_code in (200, 202, 413, 422), (resp.status_code, resp.text)
+    assert resp.json()["error"] if resp.status_code >= 400 else resp.json()
+    if resp.status_code >= 400:
+        assert r.dbsize() == before  # nothing half-parsed reached Redis
