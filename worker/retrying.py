@@ -24,7 +24,8 @@ def retry_after_of(exc: BaseException) -> float | None:
     """The server's own retry hint, when the error carries one."""
     if isinstance(exc, (ProviderUnavailable, RateLimited)):
         return exc.retry_after
-    return None
+    hint = getattr(exc, "retry_after", None)  # helpdesk errors carry Retry-After too
+    return float(hint) if isinstance(hint, (int, float)) else None
 
 
 def failure_reason(exc: BaseException) -> str:

@@ -19,6 +19,7 @@ from worker.escalate import Context
 from worker.models import Failure, TicketResult
 from worker.retrying import RETRYABLE, backoff, failure_reason, retry_after_of
 from worker.settings import get_settings
+from worker.sinks import progress
 
 log = logging.getLogger("ticketflow.tasks")
 
@@ -33,6 +34,8 @@ def _run(task: Task, stage: str, payload: dict[str, Any], step: Callable[[Ticket
     settings = get_settings()
     try:
         state = step(state)
+        if stage in state.timings:  # ran (not skipped): tell whoever watches this ticket live
+            progress.publish(runtime.get_redis(), state.ticket.uid, "stage", stage=stage)
     except RETRYABLE as exc:
         if task.request.retries < settings.retry_max:
             wait = backoff(task.request.retries, base=settings.retry_backoff_s, cap=settings.retry_backoff_max_s, retry_after=retry_after_of(exc))
@@ -120,7 +123,8 @@ def deliver_task(self: Task, payload: dict[str, Any]) -> None:
         deliver(state, settings, runtime.get_redis())
     except RETRYABLE as exc:
         if self.request.retries < settings.retry_max:
-            raise self.retry(exc=exc, countdown=backoff(self.request.retries, base=settings.retry_backoff_s, cap=settings.retry_backoff_max_s)) from exc
+            wait = backoff(self.request.retries, base=settings.retry_backoff_s, cap=settings.retry_backoff_max_s, retry_after=retry_after_of(exc))
+            raise self.retry(exc=exc, countdown=wait) from exc
         dead_letter(state, "deliver", exc, dedupe=str(self.request.id))
     except Exception as exc:
         dead_letter(state, "deliver", exc, dedupe=str(self.request.id))
