@@ -13,7 +13,7 @@ looks at every budget of the model, finds the earliest moment all of them allow 
   served across the cluster, so a backlog never starves a ticket into its last retry. A holder that
   comes back more than `grace_s` after its slot has lost it (the slot stays unused) and queues again.
 
-Calls are therefore spaced at least `60 / (0.98 * rpm)` apart cluster-wide (no burst by default; 2%
+Calls are therefore spaced at least `60 / (0.97 * rpm)` apart cluster-wide (no burst by default; 3%
 headroom absorbs send-time jitter), which keeps every window of any length within the limit. Output tokens are not known in advance: `max_tokens` is
 reserved and the difference is given back by `settle()` once the usage is known (input tokens too,
 the estimate is corrected by the real count). Time is Redis's own clock, so hosts need not agree.
@@ -102,6 +102,7 @@ return 1
 """
 
 US = 1_000_000
+HEADROOM = 0.03  # budgets are spent at 97% of the limit
 
 
 @dataclass(frozen=True)
@@ -160,8 +161,8 @@ class RateLimiter:
     per_model: dict[str, Limits] = field(default_factory=dict)
     max_wait_s: float = 1.0
     burst_s: float = 0.0
-    grace_s: float = 0.25  # a holder back later than this after its slot lost it and queues again
-    headroom: float = 0.02  # space calls for 98% of the limit: a call sent a few ms late next to one on time stays within it
+    grace_s: float = 0.1  # a holder back later than this after its slot lost it and queues again
+    headroom: float = HEADROOM  # space calls for 97% of the limit: calls sent late (grace, scheduling) next to ones on time stay within it
     sleep: Callable[[float], None] = time.sleep
 
     def __post_init__(self) -> None:

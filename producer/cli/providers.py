@@ -169,6 +169,66 @@ def bench_limiter(*, rpm: int, processes: int, threads: int, seconds: float, lat
     }
 
 
+def bench_limiter_celery(*, rpm: int, workers: int, concurrency: int, tickets: int, latency: float, redis_url: str | None = None, timeout_s: float = 600) -> dict[str, Any]:
+    """The limiter inside the real chain: Celery worker processes on the anthropic provider, a backlog of
+    tickets, the fake API counting arrivals per model. Tickets refused a slot are re-scheduled by Celery."""
+    import os
+    import uuid
+
+    import redis as redis_lib
+
+    from producer.fakes.models import FakeModelServer
+    from producer.services import EmbeddedRedis, Workers, worker_command
+    from producer.tickets_io import load_tickets
+
+    embedded = EmbeddedRedis().start() if redis_url is None else None
+    url = embedded.url if embedded else str(redis_url)
+    server = FakeModelServer(latency_s=latency).start()
+    sample = load_tickets(Path(__file__).resolve().parents[2] / "corpus" / "tickets" / "sample.jsonl")
+    run = uuid.uuid4().hex[:6]
+    batch = [sample[i % len(sample)].model_copy(update={"id": f"lb{run}-{i}", "customer_id": f"lb{run}-{i}"}) for i in range(tickets)]
+    env = {
+        "REDIS_URL": url, "TICKETFLOW_PROVIDER": "anthropic", "ANTHROPIC_API_KEY": "bench", "ANTHROPIC_BASE_URL": server.base_url,
+        "TICKETFLOW_RATE_LIMIT_RPM": str(rpm), "TICKETFLOW_LOG_LEVEL": "WARNING",
+    }
+    cmds = [worker_command(queues="ticketflow.io,ticketflow.cpu", concurrency=concurrency, name=f"lb{i}-{run}") for i in range(workers)]
+    try:
+        os.environ["REDIS_URL"] = url  # this process enqueues on the same Redis (read when worker.app is imported)
+        from producer.enqueue import Enqueuer
+        from worker import runtime
+        from worker.settings import load_settings
+
+        runtime.reset()
+        r = redis_lib.Redis.from_url(url)
+        settings = load_settings()
+        with Workers(env=env, commands=cmds):
+            Enqueuer(r, settings).enqueue_many(batch)
+            deadline = time.monotonic() + timeout_s
+            while r.xlen(settings.results_stream) < tickets and time.monotonic() < deadline:
+                time.sleep(0.5)
+            results = [json.loads(d[b"json"]) for _id, d in r.xrange(settings.results_stream)]  # type: ignore[union-attr,index]
+    finally:
+        server.stop()
+        if embedded:
+            embedded.stop()
+    per_model: dict[str, Any] = {}
+    for model in sorted({str(c.body.get("model")) for c in server.calls if isinstance(c.body, dict)}):
+        arrivals = sorted(c.arrived for c in server.calls if c.status == 200 and isinstance(c.body, dict) and c.body.get("model") == model)
+        span = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else 0.0
+        per_model[model] = {
+            "calls": len(arrivals), "busy_s": round(span, 1), "max_calls_in_any_10s_window": max_in_window(arrivals, 10.0),
+            "utilisation_while_busy": round(len(arrivals) / (rpm * span / 60), 4) if span else None,
+        }
+    reasons = [x for res in results for x in (res.get("decision") or {}).get("reasons", [])]
+    return {
+        "limit_rpm": rpm, "workers": workers, "concurrency": concurrency, "tickets": tickets, "results": len(results), "latency_s": latency,
+        "limit_per_10s_window": rpm / 6, "per_model": per_model,
+        "within_limit": all(m["max_calls_in_any_10s_window"] <= rpm / 6 for m in per_model.values()),
+        "automation_unavailable": reasons.count("automation_unavailable"),
+        "max_classify_attempts": max((res.get("attempts", {}).get("classify", 0) for res in results), default=0),
+    }
+
+
 @providers_app.command("bench-limiter")
 def bench_limiter_cmd(
     rpm: Annotated[int, typer.Option(help="Cluster-wide requests per minute.")] = 600,
@@ -176,6 +236,8 @@ def bench_limiter_cmd(
     threads: Annotated[int, typer.Option(help="Concurrent callers per process.")] = 8,
     seconds: Annotated[float, typer.Option(help="How long to run.")] = 60.0,
     latency: Annotated[float, typer.Option(help="Fake API latency per call.")] = 0.05,
+    celery: Annotated[bool, typer.Option("--celery", help="Through the real chain: PROCESSES Celery workers, THREADS each, a backlog of TICKETS.")] = False,
+    tickets: Annotated[int, typer.Option(help="With --celery: tickets enqueued at once.")] = 700,
     json_path: Annotated[Path | None, typer.Option("--json", help="Also write the figures here.")] = None,
 ) -> None:
     """The limiter with several processes against the fake API: every 10-second window, and utilisation."""
@@ -185,7 +247,10 @@ def bench_limiter_cmd(
         url: str | None = load_settings().redis_url
     else:
         url = None
-    out = bench_limiter(rpm=rpm, processes=processes, threads=threads, seconds=seconds, latency=latency, redis_url=url)
+    if celery:
+        out = bench_limiter_celery(rpm=rpm, workers=processes, concurrency=threads, tickets=tickets, latency=latency, redis_url=url)
+    else:
+        out = bench_limiter(rpm=rpm, processes=processes, threads=threads, seconds=seconds, latency=latency, redis_url=url)
     text = json.dumps(out, indent=2)
     typer.echo(text)
     if json_path:
