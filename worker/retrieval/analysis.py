@@ -9,6 +9,7 @@ robust to typos, compounds and cognates ("Passwort" shares most of its n-grams w
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 
 from worker.text import STOPWORDS, tokens
 
@@ -22,6 +23,7 @@ CHAR_NGRAMS = (3, 5)
 _SUFFIXES = ("ing", "ed", "es", "s")
 
 
+@lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """A light English suffix strip: enough to meet "exports"/"exporting", too light to merge unrelated words."""
     if word.isdigit():
@@ -37,14 +39,18 @@ def terms(text: str) -> list[str]:
     return [stem(t) for t in tokens(text) if len(t) > 1 and t not in ALL_STOPWORDS]
 
 
+@lru_cache(maxsize=200_000)
+def feature_grams(term: str) -> tuple[str, ...]:
+    """The dense features one term contributes: itself and its character n-grams."""
+    lo, hi = CHAR_NGRAMS
+    padded = f" {term} "
+    return ("w:" + term, *(padded[i : i + n] for n in range(lo, hi + 1) for i in range(len(padded) - n + 1)))
+
+
 def features(text: str) -> Counter[str]:
     """Dense-side features: every term, and the character n-grams of each term (with word boundaries)."""
     out: Counter[str] = Counter()
-    lo, hi = CHAR_NGRAMS
-    for t in terms(text):
-        out["w:" + t] += 1
-        padded = f" {t} "
-        for n in range(lo, hi + 1):
-            for i in range(len(padded) - n + 1):
-                out[padded[i : i + n]] += 1
+    for term, count in Counter(terms(text)).items():
+        for g in feature_grams(term):
+            out[g] += count
     return out

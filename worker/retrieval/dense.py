@@ -14,13 +14,14 @@ batched within the API's limits; its vectors do not depend on the rest of the co
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 
-from worker.retrieval.analysis import features
+from worker.retrieval.analysis import feature_grams, features, terms
 
 DIM = 128
 MAX_FEATURES = 20_000  # the most widespread features of the fitting sample; rarer ones carry little to LSA
@@ -62,6 +63,7 @@ class LocalEncoder:
     idf: np.ndarray  # (F,) float32
     basis: np.ndarray  # (F, dim) float32: feature -> latent space, already scaled by idf
     kind: str = "local-lsa"
+    _term_ids: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def dim(self) -> int:
@@ -74,47 +76,56 @@ class LocalEncoder:
         if len(texts) > FIT_SAMPLE:
             pick = np.random.default_rng(seed).choice(len(texts), FIT_SAMPLE, replace=False)
             texts = [texts[i] for i in sorted(pick)]
-        feats = [features(t) for t in texts]
-        df: dict[str, int] = {}
-        for f in feats:
-            for k in f:
-                df[k] = df.get(k, 0) + 1
+        df: Counter[str] = Counter()
+        for t in texts:
+            df.update(features(t).keys())
         n = len(texts)
-        kept = sorted(df, key=lambda k: (-df[k], k))[:MAX_FEATURES]
-        vocab = {k: i for i, k in enumerate(sorted(kept))}
-        idf = np.asarray([math.log((1 + n) / (1 + df[k])) + 1.0 for k in sorted(kept)], np.float32)
-        x = np.zeros((n, len(vocab)), np.float32)
-        for i, f in enumerate(feats):
-            for k, c in f.items():
-                j = vocab.get(k)
-                if j is not None:
-                    x[i, j] = 1.0 + math.log(c)
-        x = _unit(x * idf)
+        kept = sorted(sorted(df, key=lambda k: (-df[k], k))[:MAX_FEATURES])
+        idf = np.asarray([math.log((1 + n) / (1 + df[k])) + 1.0 for k in kept], np.float32)
+        enc = cls({k: i for i, k in enumerate(kept)}, idf, np.zeros((len(kept), 0), np.float32))
+        x = np.zeros((n, len(kept)), np.float32)
+        for i, t in enumerate(texts):
+            ids, w = enc.weights(t)
+            x[i, ids] = w
         # SVD through the small n x n Gram matrix: V = X^T U / s.
-        gram = x @ x.T
-        vals, vecs = np.linalg.eigh(gram.astype(np.float64))
+        vals, vecs = np.linalg.eigh((x @ x.T).astype(np.float64))
         top = np.argsort(vals)[::-1][: min(dim, n)]
         s = np.sqrt(np.clip(vals[top], 1e-12, None))
         v = (x.T @ vecs[:, top].astype(np.float32)) / s.astype(np.float32)
         if v.shape[1] < dim:  # fewer chunks than dimensions: pad, the vectors stay comparable
             v = np.hstack([v, np.zeros((v.shape[0], dim - v.shape[1]), np.float32)])
-        return cls(vocab, idf, (v * idf[:, None]).astype(np.float32))
+        enc.basis = (v * idf[:, None]).astype(np.float32)
+        return enc
+
+    def _ids(self, term: str) -> np.ndarray:
+        ids = self._term_ids.get(term)
+        if ids is None:
+            ids = np.fromiter((j for g in feature_grams(term) if (j := self.vocab.get(g)) is not None), np.int64)
+            if len(self._term_ids) < 500_000:
+                self._term_ids[term] = ids
+        return ids
+
+    def weights(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Known feature ids of `text` and their unit-length TF-IDF weights (sublinear tf)."""
+        counts = Counter(terms(text))
+        parts = [self._ids(t) for t in counts]
+        if not parts:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        reps = np.repeat(np.fromiter(counts.values(), np.float32, len(counts)), [len(p) for p in parts])
+        uniq, inverse = np.unique(np.concatenate(parts), return_inverse=True)
+        if not len(uniq):
+            return uniq, np.zeros(0, np.float32)
+        w = (1.0 + np.log(np.bincount(inverse, weights=reps))).astype(np.float32)
+        norm = float(np.linalg.norm(w * self.idf[uniq])) or 1.0
+        return uniq, w / norm * self.idf[uniq]
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Fold texts into the latent space (features the basis never saw are ignored)."""
         out = np.zeros((len(texts), self.dim), np.float32)
         for i, t in enumerate(texts):
-            ids: list[int] = []
-            weights: list[float] = []
-            for k, c in features(t).items():
-                j = self.vocab.get(k)
-                if j is not None:
-                    ids.append(j)
-                    weights.append(1.0 + math.log(c))
-            if ids:
-                w = np.asarray(weights, np.float32)
-                w /= float(np.linalg.norm(w * self.idf[ids])) or 1.0
-                out[i] = w @ self.basis[ids]
+            ids, w = self.weights(t)
+            if len(ids):
+                out[i] = (w / self.idf[ids]) @ self.basis[ids]
         return _unit(out)
 
     def state(self) -> dict[str, np.ndarray]:

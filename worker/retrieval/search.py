@@ -75,7 +75,9 @@ class HybridSearcher:
         self._views: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for lang in langs:
             rows = np.asarray([i for i, pl in enumerate(self.lang_of) if pl in (lang, self.main_language)], np.int64)
-            self._views[lang] = (rows, np.ascontiguousarray(index.vectors[rows]))
+            # The main language's view is usually every row: share the array instead of copying it.
+            vectors = index.vectors if len(rows) == len(index.passages) else np.ascontiguousarray(index.vectors[rows])
+            self._views[lang] = (rows, vectors)
 
     def view(self, language: str | None) -> tuple[np.ndarray, np.ndarray]:
         """Rows (and their vectors) a query in `language` searches."""
