@@ -60,5 +60,6 @@ def summarize(results: Sequence[dict[str, Any]], *, enqueued: int, wall_s: float
         "tickets_per_s": round(completed / wall_s, 2) if wall_s > 0 else 0.0,
         "wall_s": round(wall_s, 2),
         "cost_usd": round(cost, 6),
+        "cost_per_ticket_usd": round(cost / completed, 6) if completed else 0.0,
         "cost_per_resolved_usd": round(cost / auto, 6) if auto else 0.0,
     }

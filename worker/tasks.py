@@ -15,6 +15,7 @@ from celery import Task
 
 from worker import clock, conversation, dlq, lifecycle, pipeline, runtime  # noqa: F401  (lifecycle: signal handlers)
 from worker.app import app
+from worker.errors import RateLimited
 from worker.escalate import Context
 from worker.models import Failure, TicketResult
 from worker.retrying import RETRYABLE, backoff, failure_reason, retry_after_of
@@ -37,10 +38,12 @@ def _run(task: Task, stage: str, payload: dict[str, Any], step: Callable[[Ticket
         if stage in state.timings:  # ran (not skipped): tell whoever watches this ticket live
             progress.publish(runtime.get_redis(), state.ticket.uid, "stage", stage=stage)
     except RETRYABLE as exc:
-        if task.request.retries < settings.retry_max:
+        # Waiting for the shared rate budget is not a failure: it gets a longer allowance.
+        allowance = settings.retry_max * (4 if isinstance(exc, RateLimited) else 1)
+        if task.request.retries < allowance:
             wait = backoff(task.request.retries, base=settings.retry_backoff_s, cap=settings.retry_backoff_max_s, retry_after=retry_after_of(exc))
             log.warning("stage %s transient error, retry in %.2fs", stage, wait, extra={"ticket_id": state.ticket.uid, "stage": stage, "error": type(exc).__name__})
-            raise task.retry(exc=exc, countdown=wait, max_retries=settings.retry_max) from exc
+            raise task.retry(exc=exc, countdown=wait, max_retries=allowance) from exc
         state.failure = Failure(stage=stage, error=f"{type(exc).__name__}: {exc}"[:500], reason=failure_reason(exc))
     except Exception as exc:  # permanent: the ticket goes to a human with the reason attached
         log.exception("stage %s failed for good", stage, extra={"ticket_id": state.ticket.uid, "stage": stage})
