@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from worker.errors import ConfigError
 from worker.models import Chunk, Classification, Ticket
 from worker.retrieval import index as ix
 from worker.retrieval.chunking import Article
@@ -134,6 +135,22 @@ def build_retriever(corpus_dir: Path, settings: Settings | None = None) -> Retri
     elif report is not None:
         log.info("help-centre index built: %d chunks from %s in %.2fs", report.chunks, source, report.seconds)
     return Retriever(index, path, fresh)
+
+
+def index_check(settings: Settings) -> str:
+    """"ok" when the configured help centre's index exists and matches it, else what is wrong (for /readyz)."""
+    source = settings.retrieval_source or settings.corpus_dir
+    kind = "local-lsa" if settings.retrieval_embeddings == "local" else f"openai:{settings.openai_embedding_model}"
+    path = index_path(source, settings.index_dir, kind)
+    try:
+        current = fingerprint(load_articles(source))
+        if not path.exists():
+            return f"missing: no index for {source} (run `ticketflow index build {source}`)"
+        if ix.read_meta(path)["source_fingerprint"] != current:
+            return f"stale: {source} changed since {path.name} was built"
+    except ConfigError as exc:
+        return f"unusable: {exc}"
+    return "ok"
 
 
 def retrieve(ticket: Ticket, classification: Classification, retriever: Retriever, k: int = 3) -> list[Chunk]:

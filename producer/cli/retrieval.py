@@ -74,22 +74,18 @@ def register(app: typer.Typer) -> None:
         source: Annotated[Path | None, typer.Argument(help="Help centre (default: the configured one).")] = None,
     ) -> None:
         """Whether the index matches its help centre; exit 1 when it is missing or stale."""
-        from worker.retrieval.index import read_meta
-        from worker.retrieval.sources import fingerprint, load_articles
-        from worker.retrieve import index_path
+        from worker.retrieve import index_check, index_path
         from worker.settings import load_settings
 
         try:
-            s = load_settings()
-            src = source or s.retrieval_source or s.corpus_dir
-            kind = "local-lsa" if s.retrieval_embeddings == "local" else f"openai:{s.openai_embedding_model}"
-            path = index_path(src, s.index_dir, kind)
-            current = fingerprint(load_articles(src))
-            meta = read_meta(path) if path.exists() else None
+            s = load_settings(**({"retrieval_source": source} if source else {}))
         except ConfigError as exc:
             _fail(str(exc))
-        status = "missing" if meta is None else ("fresh" if meta["source_fingerprint"] == current else "stale")
-        typer.echo(json.dumps({"source": str(src), "index": str(path), "status": status, "chunks": len(meta["hashes"]) if meta else 0}))
+        src = s.retrieval_source or s.corpus_dir
+        kind = "local-lsa" if s.retrieval_embeddings == "local" else f"openai:{s.openai_embedding_model}"
+        check = index_check(s)
+        status = "fresh" if check == "ok" else check.split(":", 1)[0]
+        typer.echo(json.dumps({"source": str(src), "index": str(index_path(src, s.index_dir, kind)), "status": status, "detail": check}))
         if status != "fresh":
             raise typer.Exit(1)
 
@@ -142,7 +138,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Query latency p50/p99, memory and build time at each size, against numpy brute force in the same run."""
         from worker.retrieval.bench import print_table, run
-
         from worker.settings import load_settings
 
         try:

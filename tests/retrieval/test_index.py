@@ -108,3 +108,14 @@ def test_an_unreadable_index_file_is_a_clear_error(tmp_path: Path) -> None:
     bad.write_bytes(b"not numpy")
     with pytest.raises(ix.IndexError_, match="cannot read index"):
         ix.load(bad)
+
+
+def test_the_readiness_check_says_missing_then_ok_then_stale(help_copy: Path, tmp_path: Path) -> None:
+    from worker.retrieve import index_check
+
+    settings = load_settings(retrieval_source=help_copy, index_dir=tmp_path / "idx")
+    assert index_check(settings).startswith("missing")
+    build_retriever(settings.corpus_dir, settings)
+    assert index_check(settings) == "ok"
+    _edit(help_copy / "tasks.md")
+    assert index_check(settings).startswith("stale")
