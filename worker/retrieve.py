@@ -25,12 +25,13 @@ from worker.retrieval import index as ix
 from worker.retrieval.chunking import Article
 from worker.retrieval.dense import Encoder, OpenAIEncoder
 from worker.retrieval.language import language_of
-from worker.retrieval.search import HybridSearcher
+from worker.retrieval.search import RRF_K, Hit, HybridSearcher
 from worker.retrieval.sources import fingerprint, load_articles
 from worker.settings import Settings, get_settings
 from worker.text import clean
 
 log = logging.getLogger("ticketflow.retrieve")
+FUSE_DEPTH = 10  # articles taken from each rendering of a question before fusing
 
 
 def provider_encoder(settings: Settings) -> Encoder | None:
@@ -96,11 +97,26 @@ class Retriever:
 
     def search(self, query: str, k: int = 3, language: str | None = None) -> list[Chunk]:
         """The top `k` sections for `query`, best first, at most one per article, scores in [0, 1]."""
-        out: list[Chunk] = []
-        for hit in self.searcher.search(query, k=k, language=language):
-            p = self.index.passages[hit.row]
-            out.append(Chunk(doc_id=p.doc_id, title=p.title, section=p.section, text=p.text, score=hit.score, language=p.language))
-        return out
+        return [self._chunk(hit) for hit in self.searcher.search(query, k=k, language=language)]
+
+    def search_fused(self, queries: list[tuple[str, str | None]], k: int = 3) -> list[Chunk]:
+        """The top `k` articles for several renderings of one question (say, the customer's words and an
+        English rendering): each article keeps its best calibrated hit and they are ordered by it (the
+        score is comparable across queries, ranks are not), reciprocal-rank fusion breaking ties."""
+        fused: dict[str, float] = {}
+        best: dict[str, Hit] = {}
+        for query, language in queries:
+            for rank, hit in enumerate(self.searcher.search(query, k=FUSE_DEPTH, language=language)):
+                doc = self.index.passages[hit.row].doc_id
+                fused[doc] = fused.get(doc, 0.0) + 1.0 / (RRF_K + rank + 1)
+                if doc not in best or hit.score > best[doc].score:
+                    best[doc] = hit
+        order = sorted(fused, key=lambda d: (-best[d].score, -fused[d], d))[:k]
+        return [self._chunk(best[d]) for d in order]
+
+    def _chunk(self, hit: Hit) -> Chunk:
+        p = self.index.passages[hit.row]
+        return Chunk(doc_id=p.doc_id, title=p.title, section=p.section, text=p.text, score=hit.score, language=p.language)
 
     def health(self) -> dict[str, Any]:
         """What the worker reports about its index: where, how big, and whether it matches its source."""
@@ -154,6 +170,15 @@ def index_check(settings: Settings) -> str:
 
 
 def retrieve(ticket: Ticket, classification: Classification, retriever: Retriever, k: int = 3) -> list[Chunk]:
-    """The stage: query the help centre, in the customer's language where it has articles in it."""
+    """The stage: query the help centre, in the customer's language where it has articles in it.
+
+    A ticket in a language the help centre lacks is also searched by the topic a model provider's
+    classifier named (a few English words: the query translated at no extra call), fused with the
+    customer's own words; the local classifier names no topic, so offline nothing changes.
+    """
     query = " ".join(clean(ticket.text).split())
-    return retriever.search(query, k=k, language=language_of(query, ticket.language))
+    language = language_of(query, ticket.language)
+    main = retriever.searcher.main_language
+    if language and language != main and language not in retriever.index.languages and classification.topic.strip():
+        return retriever.search_fused([(query, language), (classification.topic, main)], k=k)
+    return retriever.search(query, k=k, language=language)

@@ -79,3 +79,23 @@ def test_hybrid_beats_plain_bm25_on_the_teams_own_questions() -> None:
     baseline = metrics([base.rank(q.question) for q in questions], gold)
     assert hybrid["hit_at_3"] > baseline["hit_at_3"]
     assert hybrid["mrr_at_10"] > baseline["mrr_at_10"]
+
+
+def test_a_ticket_in_a_language_the_help_centre_lacks_is_also_searched_by_the_models_english_topic(retriever: Retriever) -> None:
+    from worker.models import Classification, Ticket
+    from worker.retrieve import retrieve
+
+    ticket = Ticket(id="de1", message="Wie kann ich wiederkehrende Aufgaben jede Woche automatisch anlegen lassen?", language="de")
+    alone = [c.doc_id for c in retrieve(ticket, Classification(intent="faq"), retriever, 3)]
+    with_topic = [c.doc_id for c in retrieve(ticket, Classification(intent="faq", topic="recurring tasks"), retriever, 3)]
+    assert with_topic[0] == "recurring-tasks"
+    assert "recurring-tasks" not in alone, "the German words alone do not find it: the topic made the difference"
+
+
+def test_a_topic_is_not_used_when_the_help_centre_speaks_the_customers_language(retriever: Retriever) -> None:
+    from worker.models import Classification, Ticket
+    from worker.retrieve import retrieve
+
+    ticket = Ticket(id="es1", message="No me llega el correo para restablecer la contraseña", language="es")
+    [top, *_] = retrieve(ticket, Classification(intent="faq", topic="csv export"), retriever, 3)
+    assert (top.doc_id, top.language) == ("password-reset", "es")
