@@ -106,4 +106,23 @@ def calibrate(searcher: HybridSearcher, tickets: Path, questions: Sequence[Quest
     positive = np.asarray([s.positive for s in on_tickets])
     table = threshold_table(scores, positive)
     best = max(table, key=lambda r: (r["youden_j"], -r["threshold"]))
-    return {"weights": weights, "tickets": len(on_tickets), "answerable_top_right": int(positive.sum()), "table": table, "best": best}
+    held_out = cross_validated(samples, best["threshold"])
+    return {"weights": weights, "tickets": len(on_tickets), "answerable_top_right": int(positive.sum()), "table": table, "best": best,
+            "cross_validated": held_out}
+
+
+def cross_validated(samples: Sequence[Sample], threshold: float, folds: int = 5) -> dict[str, float]:
+    """The chosen threshold's rates on tickets the weights were not fitted on (k-fold over tickets)."""
+    tickets = [i for i, s in enumerate(samples) if s.kind == "ticket"]
+    rng = np.random.default_rng(0)
+    order = rng.permutation(tickets)
+    scores = np.zeros(len(samples))
+    for f in range(folds):
+        test = set(order[f::folds].tolist())
+        train = [s for i, s in enumerate(samples) if i not in test]
+        w = fit_logistic(np.asarray([s.features for s in train]), np.asarray([s.positive for s in train], np.float64))
+        for i in test:
+            scores[i] = confidence(samples[i].features, tuple(float(v) for v in w))
+    pos = np.asarray([samples[i].positive for i in tickets])
+    kept = scores[tickets] >= threshold
+    return {"threshold": threshold, "answerable_kept": round(float(kept[pos].mean()), 3), "unanswerable_escalated": round(float((~kept[~pos]).mean()), 3)}
