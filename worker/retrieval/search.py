@@ -92,7 +92,8 @@ class HybridSearcher:
             return []
         rows, vectors = self.view(language)
         ids, unknown = self.bm25.query_terms(query)
-        lex = self.bm25.scores(ids)[rows]
+        lex_all = self.bm25.scores(ids)
+        lex = lex_all if len(rows) == len(lex_all) else lex_all[rows]
         qv = self.index.encoder.encode([query])[0]
         cos = vectors @ qv
         lex_top = _top(lex, DEPTH)
