@@ -12,6 +12,7 @@ from worker.settings import Settings, get_settings
 # prefork (or by the same gevent worker on small hosts). The bare no-ops mirror them for `bench`.
 IO_TASKS = ("ticketflow.classify", "ticketflow.generate", "ticketflow.deliver", "ticketflow.bare.classify", "ticketflow.bare.generate")
 CPU_TASKS = ("ticketflow.retrieve", "ticketflow.escalate", "ticketflow.bare.retrieve", "ticketflow.bare.escalate")
+REPR_MAX_CHARS = 64
 
 
 def create_app(settings: Settings) -> Celery:
@@ -47,6 +48,12 @@ def create_app(settings: Settings) -> Celery:
         worker_cancel_long_running_tasks_on_connection_loss=False,
         worker_deduplicate_successful_tasks=False,
     )
+    # Celery renders every task's arguments into the message headers and every return value for its
+    # log: the whole ticket, 1,024 characters of it, four times a ticket. Short renderings keep the
+    # customer's message out of headers (Flower, `celery inspect`) and save ~0.15 ms per task.
+    app.amqp.argsrepr_maxsize = REPR_MAX_CHARS
+    app.amqp.kwargsrepr_maxsize = REPR_MAX_CHARS
+    app.Task.resultrepr_maxsize = REPR_MAX_CHARS
     return app
 
 
