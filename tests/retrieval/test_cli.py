@@ -84,3 +84,16 @@ def test_index_build_refuses_a_source_that_is_not_a_help_centre(index_env: Path)
     f.write_text("hello")
     res = runner.invoke(app, ["index", "build", str(f)])
     assert res.exit_code == 2 and "neither a folder" in res.output
+
+
+def test_bench_retrieval_prints_and_writes_figures_for_each_size(index_env: Path) -> None:
+    res = runner.invoke(app, ["bench-retrieval", "--sizes", "40,80", "--queries", "5", "--json", str(index_env / "b.json")])
+    assert res.exit_code == 0, res.output
+    rows = json.loads((index_env / "b.json").read_text())["rows"]
+    assert [r["chunks"] >= n for r, n in zip(rows, (40, 80), strict=True)] == [True, True]
+    assert all(r["hybrid_p50_ms"] > 0 and r["brute_p50_ms"] > 0 and r["index_arrays_mb"] > 0 for r in rows)
+    assert "| chunks |" in res.output
+
+
+def test_bench_retrieval_refuses_bad_sizes(index_env: Path) -> None:
+    assert runner.invoke(app, ["bench-retrieval", "--sizes", "ten"]).exit_code == 2

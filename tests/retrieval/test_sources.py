@@ -22,10 +22,13 @@ def test_a_folder_of_markdown_and_html_with_a_translation(tmp_path: Path) -> Non
 
 def test_a_jsonl_export(tmp_path: Path) -> None:
     f = tmp_path / "docs.jsonl"
-    rows = [{"doc_id": "a", "title": "A", "text": "alpha"}, {"doc_id": "b", "title": "B", "text": "<h2>Beta</h2><p>b</p>", "html": True}]
+    rows = [{"doc_id": "a", "title": "A", "text": "alpha <b>not a block</b>"}, {"doc_id": "b", "title": "B", "text": "<h2>Beta</h2><p>b</p>"},
+            {"doc_id": "c", "title": "C", "text": "x < y", "html": True}]
     f.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     arts = load_articles(f)
-    assert [a.doc_id for a in arts] == ["a", "b"] and "## Beta" in arts[1].body
+    assert [a.doc_id for a in arts] == ["a", "b", "c"]
+    assert arts[0].body == "alpha <b>not a block</b>", "plain text stays as written"
+    assert "## Beta" in arts[1].body and "<p>" not in arts[1].body, "an HTML body is recognised without a flag"
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@
 
 Folder: one article per `.md`/`.markdown`/`.html`/`.htm` file, the file stem is the doc id, and a
 sub-folder named like a language code (`es/`, `fr/`, `pt-br/`) holds translations under the same
-stems. JSONL: one `{"doc_id", "title", "text"}` object a line (optionally `"language"`, and `"html"`
-true when `text` is an HTML body, as Zendesk Guide exports them).
+stems. JSONL: one `{"doc_id", "title", "text"}` object a line (optionally `"language"`); a `text` that
+is an HTML body (as Zendesk Guide exports them) is recognised by its block tags, or by `"html": true`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ DEFAULT_LANGUAGE = "en"
 _LANG_DIR = re.compile(r"^[a-z]{2}(-[a-z]{2})?$")
 _HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>|<h1[^>]*>(.*?)</h1>", re.I | re.S)
 _TAGS = re.compile(r"<[^>]+>")
+_LOOKS_HTML = re.compile(r"<(h[1-6]|p|div|ul|ol|li|br|table|section)\b[^>]*>", re.I)
 SUFFIXES = (".md", ".markdown", ".html", ".htm")
 
 
@@ -61,7 +62,8 @@ def _read_jsonl(path: Path) -> list[Article]:
                 doc_id, title, text = str(row["doc_id"]), str(row.get("title") or ""), str(row["text"])
             except (ValueError, KeyError, TypeError) as exc:
                 raise SourceError(f"{path}:{n}: expected a JSON object with doc_id, title, text ({exc})") from exc
-            body = html_to_markdown(text) if row.get("html") else text
+            is_html = row["html"] if "html" in row else bool(_LOOKS_HTML.search(text))
+            body = html_to_markdown(text) if is_html else text
             out.append(Article(doc_id, title, body, str(row.get("language") or DEFAULT_LANGUAGE).lower()))
     return out
 
