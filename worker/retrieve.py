@@ -51,9 +51,14 @@ def index_path(source: Path, index_dir: Path, encoder_kind: str = "local-lsa") -
 
 @contextlib.contextmanager
 def _build_lock(path: Path) -> Iterator[None]:
-    """One builder at a time per index file, across the worker processes of a machine."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_suffix(".lock"), "w") as fh:
+    """One builder at a time per index file, across the worker processes of a machine (none on a read-only disk)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(path.with_suffix(".lock"), "w")  # noqa: SIM115 (held across the yield)
+    except OSError:
+        yield
+        return
+    with fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
@@ -74,7 +79,10 @@ def sync_index(
         if previous is not None and not rebuild_if_stale and not refit:
             return previous, None, path, False
         index, report = ix.build(articles, encoder=encoder, previous=previous, source=str(source.resolve()), refit=refit)
-        ix.save(index, path)
+        try:
+            ix.save(index, path)
+        except OSError as exc:  # a read-only disk costs the next start-up a rebuild, not this worker its index
+            log.warning("could not write the index to %s (%s); serving it from memory", path, exc)
     return index, report, path, True
 
 

@@ -106,7 +106,7 @@ def test_a_worker_refreshes_a_stale_index_when_allowed_and_says_what_it_re_embed
 def test_an_unreadable_index_file_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "x.npz"
     bad.write_bytes(b"not numpy")
-    with pytest.raises(ix.IndexError_, match="cannot read index"):
+    with pytest.raises(ix.IndexFileError, match="cannot read index"):
         ix.load(bad)
 
 
@@ -119,3 +119,13 @@ def test_the_readiness_check_says_missing_then_ok_then_stale(help_copy: Path, tm
     assert index_check(settings) == "ok"
     _edit(help_copy / "tasks.md")
     assert index_check(settings).startswith("stale")
+
+
+def test_an_index_directory_that_cannot_be_written_still_yields_a_working_retriever(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the index directory should be")
+    settings = load_settings(index_dir=blocker / "idx")
+    with caplog.at_level(logging.WARNING, logger="ticketflow.retrieve"):
+        r = build_retriever(HELP, settings)
+    assert r.search("reset my password")[0].doc_id == "password-reset"
+    assert any("serving it from memory" in rec.getMessage() for rec in caplog.records)

@@ -58,5 +58,5 @@ def test_an_index_built_with_openai_is_refused_without_openai_configured(fake: F
     src.mkdir()
     (src / "a.md").write_text("# A\n\n## S\n\nSome text about exports.\n")
     _, _, path, _ = sync_index(src, tmp_path / "idx", encoder=provider_encoder(settings))
-    with pytest.raises(ix.IndexError_, match="openai"):
+    with pytest.raises(ix.IndexFileError, match="openai"):
         ix.load(path)

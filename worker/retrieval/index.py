@@ -31,7 +31,7 @@ FORMAT = 1
 REFIT_SHARE = 0.5  # the local basis is refitted when more than this share of chunks is new
 
 
-class IndexError_(ConfigError):
+class IndexFileError(ConfigError):
     """An index file that cannot be read or does not fit the configured encoder."""
 
 
@@ -181,7 +181,7 @@ def read_meta(path: Path) -> dict[str, Any]:
         with np.load(path, allow_pickle=False) as z:
             return dict(json.loads(bytes(z["meta"]).decode()))
     except (OSError, ValueError, KeyError) as exc:
-        raise IndexError_(f"cannot read index {path}: {exc}") from exc
+        raise IndexFileError(f"cannot read index {path}: {exc}") from exc
 
 
 def load(path: Path, encoder: Encoder | None = None) -> Index:
@@ -190,14 +190,14 @@ def load(path: Path, encoder: Encoder | None = None) -> Index:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
     except (OSError, ValueError) as exc:
-        raise IndexError_(f"cannot read index {path}: {exc}") from exc
+        raise IndexFileError(f"cannot read index {path}: {exc}") from exc
     meta = json.loads(bytes(arrays["meta"]).decode())
     if meta.get("format") != FORMAT:
-        raise IndexError_(f"index {path} has format {meta.get('format')}, this version reads {FORMAT}: rebuild it")
+        raise IndexFileError(f"index {path} has format {meta.get('format')}, this version reads {FORMAT}: rebuild it")
     if meta["encoder"] == "local-lsa":
         encoder = LocalEncoder.from_state(arrays)
     if encoder is None or encoder.kind != meta["encoder"]:
-        raise IndexError_(f"index {path} was built with {meta['encoder']} embeddings, which are not configured")
+        raise IndexFileError(f"index {path} was built with {meta['encoder']} embeddings, which are not configured")
     passages = [Passage(d, t, s, x, lang, int(o)) for d, t, s, x, lang, o in meta["passages"]]
     counts = TermCounts(list(meta["vocab"]), arrays["tf_indptr"], arrays["tf_terms"], arrays["tf_counts"])
     return Index(passages, list(meta["hashes"]), arrays["vectors"], counts, encoder, meta["source"],
