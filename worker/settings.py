@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     conversation_ttl_s: int = 7 * 24 * 3600
     debounce_s: float = 0.0
     min_confidence: float = 0.0
+    min_coverage: float = 0.0  # share of a faq's key words the top section must contain, else "no relevant docs"
+    bug_min_coverage: float = 0.3  # the same for bugs: a known-issue or how-to section must match this strongly
 
     # --- producers / helpdesks ---------------------------------------------------------------
     api_token: SecretStr | None = None
@@ -84,8 +86,6 @@ class Settings(BaseSettings):
     zendesk_subdomain: str | None = None
     zendesk_base_url: str | None = None
     zendesk_email: str | None = None
-    min_coverage: float = 0.0  # share of a faq's key words the top section must contain, else "no relevant docs"
-    bug_min_coverage: float = 0.3  # the same for bugs: a known-issue or how-to section must match this strongly
     zendesk_api_token: SecretStr | None = None
     zendesk_webhook_secret: SecretStr | None = None
     intercom_base_url: str = "https://api.intercom.io"
