@@ -36,6 +36,11 @@ def create_app(settings: Settings) -> Celery:
         task_queues=None,
         broker_transport_options={
             "visibility_timeout": settings.visibility_timeout_s,
+            # kombu sweeps for a dead worker's unacknowledged tasks every interval x throttle seconds
+            # (10 x 10 by default): with one sweep every few seconds they come back right after the
+            # visibility timeout instead of up to 100 s later.
+            "unacked_restore_interval": max(1, min(10, settings.visibility_timeout_s // 2)),
+            "unacked_restore_throttle": 1,
             "socket_keepalive": True,
             "retry_on_timeout": True,
         },

@@ -1,0 +1,84 @@
+"""A worker killed with SIGKILL in the middle of a stage: every ticket still ends once, nothing posted twice."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+import redis
+
+from producer.fakes.models import FakeModelServer
+from producer.services import Workers
+from tests.faults.helpers import bot_posts, drained, enqueue_zendesk, fake_zendesk, report, results, results_by_id, wait_until, zendesk_env
+from worker import keys
+
+pytestmark = [pytest.mark.faults, pytest.mark.integration]
+
+TICKETS = 60
+
+
+@pytest.fixture
+def model_api() -> Iterator[FakeModelServer]:
+    # Slow enough that every stage is mid-call when the worker dies.
+    with FakeModelServer(latency_s=0.3) as server:
+        yield server
+
+
+def test_a_worker_killed_mid_stage_loses_no_ticket_and_posts_no_reply_twice(
+    r: redis.Redis, use_env: dict[str, str], start_workers: Callable[..., Workers], model_api: FakeModelServer
+) -> None:
+    with fake_zendesk() as zd:
+        env = {
+            **zendesk_env(zd),
+            "TICKETFLOW_PROVIDER": "anthropic",
+            "ANTHROPIC_API_KEY": "test-key",
+            "TICKETFLOW_ANTHROPIC_BASE_URL": model_api.base_url,
+            # a dead worker's unacknowledged tasks come back after this, not after an hour
+            "TICKETFLOW_VISIBILITY_TIMEOUT_S": "5",
+            # a task taken off the queue but not yet recorded as unacknowledged dies with the worker
+            # (kombu's Redis transport: BRPOP, then HSET); the in-flight reaper is the net for it
+            "TICKETFLOW_INFLIGHT_DEADLINE_S": "30",
+        }
+        # given two workers, one of which will die, and 60 Zendesk tickets in flight
+        victim = start_workers(n=1, env=env, concurrency=8)
+        survivor = start_workers(n=1, env=env, concurrency=8)
+        accepted = enqueue_zendesk(r, zd, range(1000, 1000 + TICKETS))
+        assert accepted == TICKETS
+        assert wait_until(lambda: r.xlen("ticketflow:results") >= 10, 60)
+        # when one worker is killed with tasks in the middle of their stages
+        in_flight = int(r.hlen("unacked"))  # type: ignore[arg-type]
+        os.killpg(victim.procs[0].pid, signal.SIGKILL)
+        victim.procs[0].wait(10)
+        killed_at = time.monotonic()
+        # then every ticket reaches the results stream exactly once ...
+        done = wait_until(lambda: r.xlen("ticketflow:results") >= TICKETS, 150)
+        assert done, f"{r.xlen('ticketflow:results')} of {TICKETS} results; in flight: {r.zrange(keys.INFLIGHT_ZSET, 0, -1)}, unacked {r.hlen('unacked')}"
+        assert wait_until(lambda: drained(r), 60)
+        recovered_s = time.monotonic() - killed_at
+        counts = results_by_id(r)
+        reaped = [res for res in results(r) if (res.get("failure") or {}).get("stage") == "pipeline"]
+        ids = list(range(1000, 1000 + TICKETS))
+        # ... and each helpdesk ticket got exactly one bot comment (a reply or a note), none twice
+        assert wait_until(lambda: all(n >= 1 for n in bot_posts(zd, ids).values()), 60)
+        time.sleep(2)  # let any duplicate delivery land before counting
+        posts = bot_posts(zd, ids)
+        report(
+            "worker_sigkill",
+            tickets_in=TICKETS,
+            results_out=sum(counts.values()),
+            distinct_results=len(counts),
+            duplicate_results=sum(n - 1 for n in counts.values()),
+            ended_by_reaper=len(reaped),
+            tasks_in_flight_at_kill=in_flight,
+            helpdesk_posts=sum(posts.values()),
+            duplicate_posts=sum(n - 1 for n in posts.values() if n > 1),
+            model_calls=len(model_api.calls),
+            recovered_s=round(recovered_s, 1),
+        )
+        assert in_flight > 0, "the worker died with nothing in flight: the test proved nothing"
+        assert sorted(counts) == [str(i) for i in ids] and set(counts.values()) == {1}
+        assert set(posts.values()) == {1}, {t: n for t, n in posts.items() if n != 1}
+        assert survivor.alive()
