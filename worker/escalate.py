@@ -72,6 +72,7 @@ class Policy:
     min_score: float = 0.0  # retrieval score below which the top section does not count (TICKETFLOW_RETRIEVAL_MIN_SCORE)
     min_coverage: float = 0.0  # share of the ticket's key words the top section must contain
     bug_min_coverage: float = 0.3  # the same for bugs: a fix must match strongly
+    bug_min_score: float = 0.0  # retrieval score a bug's fix must reach (a bug answered wrongly costs more than a question)
     min_confidence: float = 0.0
     repeat_topic_limit: int = 3
     max_turns: int = 5
@@ -143,7 +144,8 @@ def bug_without_fix(t: Ticket, c: Classification, chunks: Sequence[Chunk], d: Dr
     """A bug is answered only when a known-issue, troubleshooting or how-to section matches strongly."""
     if c.intent != "bug":
         return None
-    if chunks and is_fix(chunks[0]) and chunks[0].score >= p.min_score and coverage(t, chunks[0]) >= p.bug_min_coverage:
+    bar = max(p.min_score, p.bug_min_score)
+    if chunks and is_fix(chunks[0]) and chunks[0].score >= bar and coverage(t, chunks[0]) >= p.bug_min_coverage:
         return None
     return BUG_NO_FIX
 
@@ -235,6 +237,7 @@ def policy_from(settings: object) -> Policy:
         min_score=settings.retrieval_min_score,
         min_coverage=settings.min_coverage,
         bug_min_coverage=settings.bug_min_coverage,
+        bug_min_score=settings.retrieval_bug_min_score,
         min_confidence=settings.min_confidence,
         repeat_topic_limit=settings.repeat_topic_limit,
         max_turns=settings.max_bot_turns,

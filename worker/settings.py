@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     retrieval_top_k: int = 3
     # Scores are calibrated probabilities in [0, 1] that the top article answers the ticket; 0.65
     # maximises Youden's J on corpus/tickets/sample.jsonl (`ticketflow eval-retrieval --calibrate`).
-    retrieval_min_score: float = 0.65  # below this the top chunk counts as "no relevant docs"
+    retrieval_min_score: float = 0.4  # below this the top chunk counts as "no relevant docs" (calibrated, see README)
     retrieval_source: Path | None = None  # help centre the worker serves (folder or JSONL); None = corpus_dir
     retrieval_embeddings: Literal["local", "openai"] = "local"  # openai: openai_embedding_model, needs OPENAI_API_KEY
     retrieval_auto_rebuild: bool = True  # a worker whose index is stale re-indexes the changed articles at start-up
@@ -78,6 +78,7 @@ class Settings(BaseSettings):
     debounce_s: float = 0.0
     min_confidence: float = 0.0
     min_coverage: float = 0.0  # share of a faq's key words the top section must contain, else "no relevant docs"
+    retrieval_bug_min_score: float = 0.6  # the retrieval score a bug's known fix must reach to be sent
     bug_min_coverage: float = 0.3  # the same for bugs: a known-issue or how-to section must match this strongly
 
     # --- producers / helpdesks ---------------------------------------------------------------

@@ -127,6 +127,9 @@ def register(app: typer.Typer) -> None:
             b = c["best"]
             typer.echo(f"  best threshold {b['threshold']}: keeps {b['answerable_kept']:.1%} of rightly answered tickets, "
                        f"escalates {b['unanswerable_escalated']:.1%} of the rest (Youden J {b['youden_j']})")
+            rec = c["recommended"]
+            typer.echo(f"  recommended (strictest keeping >= 95% of answerable): {rec['threshold']}: keeps {rec['answerable_kept']:.1%}, "
+                       f"escalates {rec['unanswerable_escalated']:.1%} of the rest")
             cv = c["cross_validated"]
             typer.echo(f"  held out (5-fold over tickets): keeps {cv['answerable_kept']:.1%}, escalates {cv['unanswerable_escalated']:.1%}")
         _write_json(json_path, report)

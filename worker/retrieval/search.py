@@ -31,7 +31,7 @@ DEPTH = 64  # chunks taken from each signal before fusion
 # tickets and questions by `ticketflow eval-retrieval --calibrate` (worker/retrieval/calibrate.py).
 # Features: dense cosine of the article's best chunk, the IDF-weighted share of query terms it holds, its cosine lead
 # over the next article, and whether both signals ranked it first.
-CALIBRATION: tuple[float, float, float, float, float] = (1.011, 0.719, 1.514, 2.073, -2.417)
+CALIBRATION: tuple[float, float, float, float, float] = (2.798, 1.082, 0.0, 0.0, -1.96)
 FEATURES = ("cosine", "coverage", "margin", "agree")
 
 
