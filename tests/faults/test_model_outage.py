@@ -1,0 +1,108 @@
+"""The model API answers 529 overloaded for a minute: tickets retry with backoff, then escalate with a
+reason, none lost; when it recovers new tickets flow again, and `ticketflow dlq replay` re-runs the
+ones that failed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+import redis
+
+from producer.enqueue import Enqueuer, parse_ticket
+from producer.fakes.models import FakeModelServer
+from producer.services import Workers
+from tests.faults.helpers import QUESTIONS, report, results, wait_until
+from worker import dlq
+from worker.settings import load_settings
+
+pytestmark = [pytest.mark.faults, pytest.mark.integration]
+
+OUTAGE_S = float(os.environ.get("TICKETFLOW_FAULT_OUTAGE_S", "60"))
+DURING, AFTER = 20, 10
+
+
+@pytest.fixture
+def model_api() -> Iterator[FakeModelServer]:
+    with FakeModelServer(latency_s=0.05) as server:
+        yield server
+
+
+def _enqueue(r: redis.Redis, prefix: str, n: int) -> None:
+    enq = Enqueuer(r, load_settings())
+    for i in range(n):
+        assert enq.enqueue(parse_ticket({"id": f"{prefix}{i}", "customer_id": f"{prefix}c{i}", "message": QUESTIONS[i % len(QUESTIONS)]})).accepted
+
+
+def test_a_minute_of_529_ends_in_escalations_with_a_reason_then_traffic_flows_and_replays_succeed(
+    r: redis.Redis, use_env: dict[str, str], start_workers: Callable[..., Workers], model_api: FakeModelServer
+) -> None:
+    env = {
+        "TICKETFLOW_PROVIDER": "anthropic",
+        "ANTHROPIC_API_KEY": "test-key",
+        "TICKETFLOW_ANTHROPIC_BASE_URL": model_api.base_url,
+        "TICKETFLOW_RETRY_MAX": "3",
+        "TICKETFLOW_RETRY_BACKOFF_S": "1",
+        "TICKETFLOW_RETRY_BACKOFF_MAX_S": "4",
+    }
+    start_workers(n=2, env=env, concurrency=8)
+    # given a model API that answers 529 overloaded to everything for OUTAGE_S seconds
+    model_api.outage(OUTAGE_S)
+    outage_ends = time.monotonic() + OUTAGE_S
+    t0 = time.monotonic()
+    # when tickets arrive during the outage
+    _enqueue(r, "out", DURING)
+    # then each retries with backoff and ends as an escalation saying automation was unavailable
+    assert wait_until(lambda: r.xlen("ticketflow:results") >= DURING, OUTAGE_S + 30, step=0.2)
+    first_wave_s = time.monotonic() - t0
+    during = [res for res in results(r) if res["ticket"]["id"].startswith("out")]
+    assert len(during) == DURING
+    assert all(res["decision"] == {"action": "escalate", "reasons": ["automation_unavailable"]} for res in during)
+    assert all(res["attempts"]["classify"] == 4 for res in during), [res["attempts"] for res in during]
+    assert all(res["reply"].startswith("Let me get a specialist") for res in during)
+    # ... the retries were spread out by the backoff, not fired at once (3 waits of >= 0.5, 1 and 2 s)
+    assert first_wave_s >= 3.5
+    # ... and each is listed in the dead-letter view
+    pending = dlq.entries(r, kind="pipeline", pending_only=True)
+    assert sorted(e.ticket_id for e in pending) == sorted(f"api:out{i}" for i in range(DURING))
+    calls_during = len(model_api.calls)
+    # when the API recovers, new tickets flow as normal
+    time.sleep(max(outage_ends - time.monotonic(), 0) + 0.5)
+    _enqueue(r, "after", AFTER)
+    assert wait_until(lambda: r.xlen("ticketflow:results") >= DURING + AFTER, 60)
+    after = [res for res in results(r) if res["ticket"]["id"].startswith("after")]
+    assert len(after) == AFTER and all(res["failure"] is None for res in after)
+    # and replaying the dead letters runs those tickets again, once, now successfully
+    cli = [sys.executable, "-c", "from producer.cli import main; main()", "dlq", "replay", "--all"]
+    out = subprocess.run(cli, env={**os.environ, **use_env}, capture_output=True, text=True, timeout=60, check=True)
+    lines = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+    assert [x["outcome"] for x in lines] == ["reenqueued"] * DURING
+    assert wait_until(lambda: r.xlen("ticketflow:results") >= 2 * DURING + AFTER, 60)
+    again = subprocess.run(cli, env={**os.environ, **use_env}, capture_output=True, text=True, timeout=60, check=True)
+    assert [json.loads(line) for line in again.stdout.splitlines() if line.startswith("{")] == []  # nothing left pending
+    replays = [res for res in results(r) if "~replay" in res["ticket"]["id"]]
+    all_results = results(r)
+    report(
+        "model_529_outage",
+        outage_s=OUTAGE_S,
+        tickets_in_during=DURING,
+        escalated_automation_unavailable=len(during),
+        attempts_per_ticket=during[0]["attempts"]["classify"],
+        first_wave_s=round(first_wave_s, 1),
+        model_calls_during=calls_during,
+        tickets_in_after=AFTER,
+        results_after_ok=len(after),
+        dlq_replayed=len(lines),
+        replay_results_ok=sum(1 for res in replays if res["failure"] is None),
+        results_out=len(all_results),
+        duplicate_results=len(all_results) - len({res["ticket"]["id"] for res in all_results}),
+    )
+    assert len(replays) == DURING and all(res["failure"] is None for res in replays)
+    # a replayed ticket was already handed to a person: the bot only drafts for them
+    assert all(res["decision"]["action"] != "auto_reply" for res in replays)
+    assert len({res["ticket"]["id"] for res in all_results}) == len(all_results) == 2 * DURING + AFTER

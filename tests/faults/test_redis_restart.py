@@ -1,0 +1,79 @@
+"""Redis killed and restarted mid-run, with AOF persistence: nothing lost, nothing published twice."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import redis
+
+from producer.fakes.models import FakeModelServer
+from producer.services import EmbeddedRedis, Workers
+from tests.faults.helpers import QUESTIONS, report, results, results_by_id, wait_until
+
+pytestmark = [pytest.mark.faults, pytest.mark.integration]
+
+TICKETS = 60
+
+
+def _enqueue_with_cli(url: str, tmp_path: Path) -> dict[str, int]:
+    path = tmp_path / "tickets.jsonl"
+    path.write_text("".join(json.dumps({"id": f"rr{i}", "customer_id": f"c{i}", "message": QUESTIONS[i % len(QUESTIONS)]}) + "\n" for i in range(TICKETS)))
+    out = subprocess.run([sys.executable, "-c", "from producer.cli import main; main()", "enqueue", str(path)], env={**os.environ, "REDIS_URL": url},
+                         capture_output=True, text=True, timeout=60, check=True)
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_redis_killed_and_restarted_with_aof_loses_nothing(start_workers: Callable[..., Workers], tmp_path: Path) -> None:
+    server = EmbeddedRedis(appendonly=True).start()
+    try:
+        with FakeModelServer(latency_s=0.2) as model_api:
+            env = {
+                "REDIS_URL": server.url,
+                "TICKETFLOW_PROVIDER": "anthropic",
+                "ANTHROPIC_API_KEY": "test-key",
+                "TICKETFLOW_ANTHROPIC_BASE_URL": model_api.base_url,
+                "TICKETFLOW_VISIBILITY_TIMEOUT_S": "5",
+                "TICKETFLOW_INFLIGHT_DEADLINE_S": "60",
+            }
+            # given two workers on a Redis that writes every change to its append-only file
+            workers = start_workers(n=2, env=env, concurrency=8)
+            assert _enqueue_with_cli(server.url, tmp_path)["enqueued"] == TICKETS
+            r = redis.Redis.from_url(server.url)
+            assert wait_until(lambda: r.xlen("ticketflow:results") >= 10, 60)
+            # when Redis dies (SIGKILL, no shutdown save) mid-run and comes back on the same port
+            before = int(r.xlen("ticketflow:results"))
+            assert server.proc is not None
+            server.proc.kill()
+            server.proc.wait(10)
+            time.sleep(3)
+            server.start()
+            t0 = time.monotonic()
+            # then every ticket has exactly one result
+            r = redis.Redis.from_url(server.url)
+            done = wait_until(lambda: r.xlen("ticketflow:results") >= TICKETS, 180, step=0.5)
+            time.sleep(2)
+            counts = results_by_id(r)
+            reaped = [res for res in results(r) if (res.get("failure") or {}).get("stage") == "pipeline"]
+            report(
+                "redis_restart",
+                tickets_in=TICKETS,
+                results_before_kill=before,
+                results_out=sum(counts.values()),
+                distinct_results=len(counts),
+                duplicate_results=sum(n - 1 for n in counts.values()),
+                ended_by_reaper=len(reaped),
+                escalated_automation=sum(1 for res in results(r) if res.get("failure")),
+                recovered_s=round(time.monotonic() - t0, 1),
+            )
+            assert done, f"{r.xlen('ticketflow:results')} of {TICKETS} results after the restart"
+            assert sorted(counts) == sorted(f"rr{i}" for i in range(TICKETS)) and set(counts.values()) == {1}
+            assert workers.alive()
+    finally:
+        server.stop()
