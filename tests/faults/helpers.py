@@ -53,12 +53,12 @@ def enqueue_zendesk(r: redis.Redis, zd: FakeZendesk, ids: range, *, run_id: str 
 
 def results(r: redis.Redis, stream: str = "ticketflow:results") -> list[dict[str, Any]]:
     """Every result in the stream, oldest first."""
-    return [json.loads(d[b"json"]) for _id, d in r.xrange(stream)]  # type: ignore[union-attr]
+    return [json.loads(d[b"json"]) for _id, d in r.xrange(stream)]  # type: ignore[index,union-attr]
 
 
 def results_by_id(r: redis.Redis, stream: str = "ticketflow:results") -> Counter[str]:
     """How many results each ticket id has in the stream."""
-    return Counter(json.loads(d[b"json"])["ticket"]["id"] for _id, d in r.xrange(stream))  # type: ignore[union-attr]
+    return Counter(json.loads(d[b"json"])["ticket"]["id"] for _id, d in r.xrange(stream))  # type: ignore[index,union-attr]
 
 
 def bot_posts(zd: FakeZendesk, ticket_ids: list[int]) -> dict[int, int]:
