@@ -35,7 +35,7 @@ test: dev lint typecheck
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 test-faults: dev
-	$(BIN)/pytest -q -m faults $(PYTEST_ARGS)
+	$(BIN)/pytest -q -s -m faults $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/ticketflow bench $(BENCH_ARGS)

@@ -39,9 +39,9 @@ def fake_zendesk() -> FakeZendesk:
     return FakeZendesk(email=ZD_EMAIL, token=ZD_TOKEN, bot_user_id=BOT_USER)
 
 
-def enqueue_zendesk(r: redis.Redis, zd: FakeZendesk, ids: range, *, run_id: str | None = None) -> int:
+def enqueue_zendesk(r: redis.Redis, zd: FakeZendesk, ids: range, *, run_id: str | None = None, **overrides: Any) -> int:
     """Create the tickets in the fake Zendesk and enqueue them as webhooks would; returns how many were accepted."""
-    enq = Enqueuer(r, load_settings())
+    enq = Enqueuer(r, load_settings(**overrides))
     accepted = 0
     for i in ids:
         text = QUESTIONS[i % len(QUESTIONS)]
