@@ -107,7 +107,10 @@ def escalate_task(self: Task, payload: dict[str, Any]) -> dict[str, Any]:
     if state.failure is not None:
         # Escalated because automation failed, not because of policy: list it for `ticketflow dlq`.
         f = state.failure
-        dlq.record(runtime.get_redis(), state, kind="pipeline", stage=f.stage, error=f.error, reason=f.reason, dedupe=str(self.request.id))
+        try:
+            dlq.record(runtime.get_redis(), state, kind="pipeline", stage=f.stage, error=f.error, reason=f.reason, dedupe=str(self.request.id))
+        except Exception:  # the view is secondary: never let it stop the write-back below
+            log.exception("could not record the dead letter", extra={"ticket_id": state.ticket.uid})
     from worker.sinks.registry import sink_for
 
     if sink_for(state.ticket.source, settings) is not None:
