@@ -40,8 +40,8 @@ def parse_ticket(data: Any, *, source: str | None = None, line: int | None = Non
     if isinstance(data, (bytes, str)):
         try:
             data = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise TicketInvalid(f"not valid JSON: {exc}", line=line) from exc
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            raise TicketInvalid(f"not valid JSON: {str(exc)[:200]}", line=line) from exc
     if not isinstance(data, dict):
         raise TicketInvalid(f"a ticket must be a JSON object, got {type(data).__name__}", line=line)
     if source is not None:
@@ -57,7 +57,12 @@ def parse_ticket(data: Any, *, source: str | None = None, line: int | None = Non
 def _signatures(payload: dict[str, Any]) -> Any:
     from worker.tasks import classify_task, escalate_task, generate_task, retrieve_task
 
-    return chain(classify_task.s(payload), retrieve_task.s(), generate_task.s(), escalate_task.s())
+    # argsrepr: Celery copies a task's arguments into message headers and logs; a ticket id is enough there.
+    uid = f"{payload['ticket']['source']}:{payload['ticket']['id']}"
+    opts = {"argsrepr": uid}
+    return chain(
+        classify_task.s(payload).set(**opts), retrieve_task.s().set(**opts), generate_task.s().set(**opts), escalate_task.s().set(**opts)
+    )
 
 
 class Enqueuer:

@@ -20,7 +20,7 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
                 continue
             try:
                 yield n, json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError) as exc:
+            except (UnicodeDecodeError, ValueError, RecursionError) as exc:
                 raise TicketInvalid(f"{path}:{n}: not valid JSON: {exc}", line=n) from exc
 
 

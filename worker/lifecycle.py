@@ -10,9 +10,10 @@ from celery.signals import worker_process_init, worker_ready
 
 from worker import clock, keys, runtime
 from worker.reaper import reap
+from worker.settings import get_settings
 
 log = logging.getLogger("ticketflow.lifecycle")
-REAP_EVERY_S = 30.0
+
 
 
 @worker_process_init.connect
@@ -22,12 +23,16 @@ def _warm_child(**_: Any) -> None:
 
 
 def _reaper_loop(stop: threading.Event) -> None:
-    while not stop.wait(REAP_EVERY_S):
+    every = get_settings().reap_every_s
+    while not stop.wait(every):
         try:
             r = runtime.get_redis()
             # One reaper at a time across the cluster.
-            if r.set(keys.counter_key("reaper-lock"), "1", nx=True, ex=int(REAP_EVERY_S) - 1):
-                n = reap(r, runtime.get_results(), runtime.get_policy(), clock.now())
+            if r.set(keys.counter_key("reaper-lock"), "1", nx=True, ex=max(int(every) - 1, 1)):
+                from worker.tasks import after_publish
+
+                n = reap(r, runtime.get_results(), runtime.get_policy(), clock.now(),
+                         on_reaped=lambda s: after_publish(s, dedupe=f"reaper:{s.ticket.uid}"))
                 if n:
                     log.warning("reaped %d overdue tickets", n)
         except Exception:

@@ -40,7 +40,7 @@ from prometheus_client import Counter, Histogram, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
-from worker import keys, outcomes
+from worker import dlq, keys, outcomes
 
 log = logging.getLogger("ticketflow.metrics")
 
@@ -244,7 +244,7 @@ class RedisCollector(Collector):
         yield depth
         yield GaugeMetricFamily(f"{NS}_broker_unacked", "Tasks delivered to a worker and not yet acknowledged.", value=int(self.r.hlen("unacked")))
         yield GaugeMetricFamily(f"{NS}_inflight_tickets", "Tickets accepted and not yet published.", value=int(self.r.zcard(keys.INFLIGHT_ZSET)))
-        yield GaugeMetricFamily(f"{NS}_dlq_entries", "Dead-lettered side effects waiting for replay.", value=int(self.r.xlen(keys.DLQ_STREAM)))
+        yield GaugeMetricFamily(f"{NS}_dlq_entries", "Dead-lettered side effects waiting for replay.", value=dlq.pending_count(self.r))
         yield GaugeMetricFamily(f"{NS}_results_stream_entries", "Entries in the results stream.", value=int(self.r.xlen(self.stream)))
         behind = len(cast(list[Any], self.r.xrange(self.stream, min=f"({_text(self.r.get(cursor_key(self.stream)) or '0-0')}", count=FOLD_BATCH)))
         yield GaugeMetricFamily(f"{NS}_metrics_fold_backlog", f"Results not yet folded into the counters (capped at {FOLD_BATCH}).", value=behind)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 
 import redis
 
@@ -15,8 +16,18 @@ from worker.sinks.results import ResultsStream
 log = logging.getLogger("ticketflow.reaper")
 
 
-def reap(r: redis.Redis, results: ResultsStream, policy: Policy, now: float, limit: int = 500) -> int:
-    """Publish every overdue in-flight ticket as an `automation_failed` escalation; returns how many."""
+def reap(
+    r: redis.Redis,
+    results: ResultsStream,
+    policy: Policy,
+    now: float,
+    limit: int = 500,
+    on_reaped: Callable[[TicketResult], None] | None = None,
+) -> int:
+    """Publish every overdue in-flight ticket as an `automation_failed` escalation; returns how many.
+
+    `on_reaped` runs for each ticket this call published (the workers pass the write-back and DLQ step).
+    """
     overdue = r.zrangebyscore(keys.INFLIGHT_ZSET, "-inf", now, start=0, num=limit)
     done = 0
     for raw_uid in overdue:
@@ -31,5 +42,7 @@ def reap(r: redis.Redis, results: ResultsStream, policy: Policy, now: float, lim
         state = pipeline.do_escalate(state, policy, Context(failure=state.failure))
         if results.publish(state) is not None:
             done += 1
+            if on_reaped is not None:
+                on_reaped(state)
             log.warning("reaped overdue ticket", extra={"ticket_id": uid})
     return done

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     retry_backoff_s: float = 1.0
     retry_backoff_max_s: float = 60.0
     inflight_deadline_s: float = 900.0
+    reap_every_s: float = 30.0  # how often a worker looks for tickets past their deadline
     io_queue: str = "ticketflow.io"
     cpu_queue: str = "ticketflow.cpu"
     deliver_queue: str = "ticketflow.io"

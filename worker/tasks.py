@@ -104,18 +104,26 @@ def escalate_task(self: Task, payload: dict[str, Any]) -> dict[str, Any]:
         state.failure = state.failure or Failure(stage="escalate", error=f"{type(exc).__name__}: {exc}"[:500])
         state = pipeline.do_escalate(state, runtime.get_policy(), Context(failure=state.failure))
         runtime.get_results().publish(state)
+    after_publish(state, dedupe=str(self.request.id))
+    return {"ticket_id": state.ticket.uid, "action": state.decision.action if state.decision else None}
+
+
+def after_publish(state: TicketResult, *, dedupe: str) -> None:
+    """What follows a published result: the dead-letter view for failures, then the helpdesk write-back.
+
+    Shared by the escalate task and the reaper, so a ticket the reaper rescues still reaches its helpdesk.
+    """
     if state.failure is not None:
         # Escalated because automation failed, not because of policy: list it for `ticketflow dlq`.
         f = state.failure
         try:
-            dlq.record(runtime.get_redis(), state, kind="pipeline", stage=f.stage, error=f.error, reason=f.reason, dedupe=str(self.request.id))
+            dlq.record(runtime.get_redis(), state, kind="pipeline", stage=f.stage, error=f.error, reason=f.reason, dedupe=dedupe)
         except Exception:  # the view is secondary: never let it stop the write-back below
             log.exception("could not record the dead letter", extra={"ticket_id": state.ticket.uid})
     from worker.sinks.registry import sink_for
 
-    if sink_for(state.ticket.source, settings) is not None:
+    if sink_for(state.ticket.source, get_settings()) is not None:
         deliver_task.delay(state.model_dump(mode="json"))
-    return {"ticket_id": state.ticket.uid, "action": state.decision.action if state.decision else None}
 
 
 @app.task(name="ticketflow.deliver", **TASK_OPTS)

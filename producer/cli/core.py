@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         queues: Annotated[str, typer.Option("--queues", "-Q", envvar="TICKETFLOW_WORKER_QUEUES", help="Queues to consume (default: all).")] = "",
         pool: Annotated[str, typer.Option("--pool", "-P", envvar="TICKETFLOW_WORKER_POOL")] = "threads",
-        concurrency: Annotated[int, typer.Option("--concurrency", "-c", envvar="TICKETFLOW_WORKER_CONCURRENCY")] = 8,
+        concurrency: Annotated[int, typer.Option("--concurrency", "-c", envvar="TICKETFLOW_WORKER_CONCURRENCY")] = 32,
     ) -> None:
         """Start a Celery worker; any other option is passed to `celery worker` as is."""
         from worker.settings import load_settings
@@ -114,9 +114,10 @@ def register(app: typer.Typer) -> None:
         from worker import clock
         from worker.reaper import reap as reap_once
         from worker.runtime import get_policy, get_redis, get_results
+        from worker.tasks import after_publish
 
         while True:
-            n = reap_once(get_redis(), get_results(), get_policy(), clock.now())
+            n = reap_once(get_redis(), get_results(), get_policy(), clock.now(), on_reaped=lambda s: after_publish(s, dedupe=f"reaper:{s.ticket.uid}"))
             typer.echo(json.dumps({"reaped": n}))
             if once:
                 return

@@ -39,6 +39,9 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         settings = _settings()
+        from worker.logs import configure_logging
+
+        configure_logging(settings)
         if workers > 1:
             # uvicorn needs an import string to fork workers; the factory reads the same environment.
             uvicorn.run("producer.cli.ingest:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning")
@@ -138,6 +141,9 @@ def register(app: typer.Typer) -> None:
 def app_from_env() -> Any:
     """The API built from the environment (for `uvicorn --factory` and multi-process serving)."""
     from producer.api import create_app
+    from worker.logs import configure_logging
     from worker.settings import load_settings
 
-    return create_app(load_settings())
+    settings = load_settings()
+    configure_logging(settings)
+    return create_app(settings)

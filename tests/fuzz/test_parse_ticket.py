@@ -62,8 +62,6 @@ def test_the_jsonl_reader_takes_all_lines_or_none_and_names_the_bad_line(records
     assert len(tickets) <= len(records)
 
 
-@pytest.mark.xfail(strict=True, raises=RecursionError, reason="parse_ticket and read_jsonl catch ValueError but not RecursionError; "
-                   "the API's load_json does. Fix: add RecursionError to the except clauses in producer/enqueue.py and producer/tickets_io.py")
 @pytest.mark.parametrize("depth", [5_000, 100_000])
 def test_deeply_nested_json_is_a_clear_rejection_not_a_crash(depth: int, tmp_path: Path) -> None:
     TRIED["nested"] += 2

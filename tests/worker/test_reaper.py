@@ -43,3 +43,16 @@ def test_a_ticket_that_finished_meanwhile_is_not_reaped(r: redis.Redis) -> None:
     stream.publish(finished)
     assert reap(r, stream, Policy(), now=500.0) == 0
     assert r.xlen(keys.RESULTS_STREAM) == 1
+
+
+def test_every_reaped_ticket_is_handed_on_once_for_write_back(r: redis.Redis) -> None:
+    # given two overdue tickets
+    _accept(r, "a", deadline=1.0)
+    _accept(r, "b", deadline=1.0)
+    stream = ResultsStream(r)
+    handed: list[str] = []
+    # when the reaper runs twice with a hand-on step
+    reap(r, stream, Policy(), now=500.0, on_reaped=lambda s: handed.append(s.ticket.id))
+    reap(r, stream, Policy(), now=500.0, on_reaped=lambda s: handed.append(s.ticket.id))
+    # then each was handed on exactly once, with the failure attached
+    assert sorted(handed) == ["a", "b"]
