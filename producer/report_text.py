@@ -36,5 +36,7 @@ def print_summary(s: dict[str, Any]) -> None:
         f"enqueued {s['enqueued']}  completed {s['completed']}  lost {s['lost']}  "
         f"auto-replied {s['auto_replied']}  drafted {s.get('drafted', 0)}  escalated {s['escalated']}\n"
         f"resolution rate {s['resolution_rate']:.1%}  escalation rate {s['escalation_rate']:.1%}  "
-        f"{s['tickets_per_s']:.1f} tickets/s over {s['wall_s']:.1f}s"
+        f"{s['tickets_per_s']:.1f} tickets/s over {s['wall_s']:.1f}s\n"
+        f"model cost ${s.get('cost_usd', 0.0):.4f}: ${s.get('cost_per_ticket_usd', 0.0):.5f} per ticket, "
+        f"${s.get('cost_per_resolved_usd', 0.0):.5f} per resolved ticket"
     )
