@@ -116,6 +116,9 @@ def load_json(body: bytes) -> Any:
         raise TicketInvalid(f"body: not valid JSON: {exc}", field="body") from exc
 
 
+HELPDESK_SOURCES = frozenset({"zendesk", "intercom"})
+
+
 def create_app(settings: Settings, *, r: redis.Redis | None = None, enqueuer: Enqueuer | None = None) -> FastAPI:
     """The API, on the Redis and settings given (one client per app, shared by every request)."""
     client = r or redis.Redis.from_url(settings.redis_url, health_check_interval=30)
@@ -178,6 +181,10 @@ def create_app(settings: Settings, *, r: redis.Redis | None = None, enqueuer: En
         if (denied := _authorized(request)) is not None:
             return denied
         ticket = parse_ticket(load_json(await request.body()))
+        if ticket.source in HELPDESK_SOURCES:
+            # Helpdesk tickets arrive through their signed webhooks; an API client claiming to be one
+            # could make the bot post to (and take the dedupe key of) a real helpdesk ticket.
+            raise TicketInvalid(f"source {ticket.source!r} is reserved for its signed webhook", field="source")
         res = enq.enqueue(ticket)
         body = {"id": ticket.id, "uid": res.uid, "source": ticket.source, "accepted": res.accepted, "duplicate": not res.accepted,
                 "status_url": f"/v1/tickets/{ticket.id}?source={ticket.source}"}

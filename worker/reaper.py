@@ -10,7 +10,7 @@ import redis
 
 from worker import keys, pipeline
 from worker.escalate import Context, Policy
-from worker.models import Failure, TicketResult
+from worker.models import Failure, Ticket, TicketResult
 from worker.sinks.results import ResultsStream
 
 log = logging.getLogger("ticketflow.reaper")
@@ -32,17 +32,23 @@ def reap(
     done = 0
     for raw_uid in overdue:
         uid = raw_uid.decode() if isinstance(raw_uid, bytes) else str(raw_uid)
-        raw = r.get(keys.ticket_key(uid))
-        if raw is None:
+        try:
+            raw = r.get(keys.ticket_key(uid))
+            if raw is None:
+                # The payload is gone (evicted, expired): still escalate, with what we know, the id.
+                source, _, tid = uid.partition(":")
+                state = TicketResult(ticket=Ticket(id=tid or uid, source=source or "api", message="(ticket text lost: payload missing)"))
+            else:
+                state = TicketResult.model_validate(json.loads(raw))
+            state.failure = Failure(stage="pipeline", error="deadline passed without a result", reason="automation_failed")
+            state = pipeline.do_escalate(state, policy, Context(failure=state.failure))
+            if results.publish(state) is not None:
+                done += 1
+                log.warning("reaped overdue ticket", extra={"ticket_id": uid})
+                if on_reaped is not None:
+                    on_reaped(state)
+        except Exception:
+            # A poison entry must not block every later ticket: drop it from the registry, loudly.
+            log.exception("could not reap ticket; removed from the in-flight registry", extra={"ticket_id": uid})
             r.zrem(keys.INFLIGHT_ZSET, uid)
-            log.error("in-flight ticket has no stored payload", extra={"ticket_id": uid})
-            continue
-        state = TicketResult.model_validate(json.loads(raw))
-        state.failure = Failure(stage="pipeline", error="deadline passed without a result", reason="automation_failed")
-        state = pipeline.do_escalate(state, policy, Context(failure=state.failure))
-        if results.publish(state) is not None:
-            done += 1
-            if on_reaped is not None:
-                on_reaped(state)
-            log.warning("reaped overdue ticket", extra={"ticket_id": uid})
     return done

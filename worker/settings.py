@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 class Settings(BaseSettings):
     """Every knob of ticketflow; each is also an environment variable `TICKETFLOW_<NAME>`."""
 
-    model_config = SettingsConfigDict(env_prefix="TICKETFLOW_", env_file=".env", extra="ignore")
+    # env_ignore_empty: `FOO=` (as docker-compose writes for an unset variable) means unset, never an empty secret.
+    model_config = SettingsConfigDict(env_prefix="TICKETFLOW_", env_file=".env", extra="ignore", env_ignore_empty=True)
 
     # --- queue -----------------------------------------------------------------------------
     redis_url: str = Field(default="redis://127.0.0.1:6379/0", validation_alias="REDIS_URL")

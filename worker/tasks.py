@@ -97,13 +97,20 @@ def escalate_task(self: Task, payload: dict[str, Any]) -> dict[str, Any]:
     except RETRYABLE as exc:
         if self.request.retries < settings.retry_max:
             raise self.retry(exc=exc, countdown=backoff(self.request.retries, base=settings.retry_backoff_s, cap=settings.retry_backoff_max_s)) from exc
-        raise
+        # Out of retries: publish the escalation now rather than leave the ticket to the reaper.
+        log.error("escalate out of retries; publishing as automation_failed", extra={"ticket_id": state.ticket.uid})
+        state.failure = state.failure or Failure(stage="escalate", error=f"{type(exc).__name__}: {exc}"[:500], reason=failure_reason(exc))
+        state = pipeline.do_escalate(state, runtime.get_policy(), Context(failure=state.failure))
+        runtime.get_results().publish(state)
     except Exception as exc:
         # The decision itself failed: publish the ticket as an escalation so it still reaches a human.
         log.exception("escalate failed; publishing as automation_failed", extra={"ticket_id": state.ticket.uid})
         state.failure = state.failure or Failure(stage="escalate", error=f"{type(exc).__name__}: {exc}"[:500])
         state = pipeline.do_escalate(state, runtime.get_policy(), Context(failure=state.failure))
         runtime.get_results().publish(state)
+    # The helpdesk must get what the stream says: if this ticket was published before (a redelivery,
+    # or the reaper got there first), deliver that result, not the one recomputed here.
+    state = runtime.get_results().published(state.ticket.uid) or state
     after_publish(state, dedupe=str(self.request.id))
     return {"ticket_id": state.ticket.uid, "action": state.decision.action if state.decision else None}
 

@@ -48,7 +48,9 @@ def parse(payload: Any, settings: Settings) -> list[HelpdeskEvent]:
 def _parts(conv: dict[str, Any]) -> list[dict[str, Any]]:
     holder = conv.get("conversation_parts")
     parts = holder.get("conversation_parts") if isinstance(holder, dict) else None
-    return [p for p in parts or [] if isinstance(p, dict)]
+    if not isinstance(parts, list):  # absent, or a wrong type from an untrusted body
+        return []
+    return [p for p in parts if isinstance(p, dict)]
 
 
 def _author(p: dict[str, Any]) -> dict[str, Any]:

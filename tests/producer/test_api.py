@@ -147,3 +147,12 @@ def test_the_operations_routers_are_mounted_when_their_modules_exist(client: Tes
     assert client.get("/metrics").status_code == 200
     assert client.get("/review").status_code != 404  # mounted (and guarded by its own token)
     assert client.get("/no-such-page").status_code == 404
+
+
+@pytest.mark.parametrize("source", ["zendesk", "intercom"])
+def test_an_api_client_cannot_speak_for_a_helpdesk(source: str, client: TestClient, r: redis.Redis) -> None:
+    # A ticket claiming a helpdesk source would get that helpdesk's write-back and its dedupe key.
+    resp = client.post("/v1/tickets", json={"id": "555", "source": source, "message": "hello"})
+    assert resp.status_code == 422
+    assert resp.json()["field"] == "source"
+    assert r.dbsize() == 0

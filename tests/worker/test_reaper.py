@@ -56,3 +56,22 @@ def test_every_reaped_ticket_is_handed_on_once_for_write_back(r: redis.Redis) ->
     reap(r, stream, Policy(), now=500.0, on_reaped=lambda s: handed.append(s.ticket.id))
     # then each was handed on exactly once, with the failure attached
     assert sorted(handed) == ["a", "b"]
+
+
+def test_a_ticket_whose_payload_is_gone_is_still_escalated(r: redis.Redis) -> None:
+    r.zadd(keys.INFLIGHT_ZSET, {"zendesk:42": 1.0})
+    stream = ResultsStream(r)
+    assert reap(r, stream, Policy(), now=500.0) == 1
+    [(_, res)] = stream.read()
+    assert (res["ticket"]["source"], res["ticket"]["id"]) == ("zendesk", "42")
+    assert res["decision"]["reasons"] == ["automation_failed"]
+
+
+def test_a_poison_entry_does_not_block_the_tickets_behind_it(r: redis.Redis) -> None:
+    r.set(keys.ticket_key("api:bad"), b"{not json")
+    r.zadd(keys.INFLIGHT_ZSET, {"api:bad": 1.0})
+    _accept(r, "good", deadline=2.0)
+    stream = ResultsStream(r)
+    assert reap(r, stream, Policy(), now=500.0) == 1
+    assert [res["ticket"]["id"] for _, res in stream.read()] == ["good"]
+    assert r.zcard(keys.INFLIGHT_ZSET) == 0

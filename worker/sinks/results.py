@@ -60,6 +60,19 @@ class ResultsStream:
         entries = cast(list[Any], self.r.xrevrange(self.stream, count=count))
         return [(_text(eid), json.loads(data[b"json"])) for eid, data in reversed(entries) if b"json" in data]
 
+    def published(self, uid: str) -> TicketResult | None:
+        """The result published for ticket `uid`, if any (the marker holds its stream entry id)."""
+        eid = self.r.get(keys.published_key(uid))
+        if eid is None:
+            return None
+        eid_s = _text(eid)
+        if eid_s == "pending":
+            return None
+        entries = cast(list[Any], self.r.xrange(self.stream, min=eid_s, max=eid_s, count=1))
+        if not entries or b"json" not in entries[0][1]:
+            return None
+        return TicketResult.model_validate_json(entries[0][1][b"json"])
+
     def read(self, start: str = "-", count: int = 1000) -> list[tuple[str, dict[str, Any]]]:
         """Results from `start` (inclusive), oldest first, as (entry id, result dict)."""
         out: list[tuple[str, dict[str, Any]]] = []
