@@ -82,8 +82,16 @@ def finish(state: TicketResult) -> TicketResult:
     if state.ticket.customer_id != conversation.ANONYMOUS:
         sent = state.reply if state.decision is not None and state.decision.action == "auto_reply" else None
         conversation.record_turn(r, state.ticket, state.enqueued_at or clock.now(), settings.conversation_ttl_s, reply=sent)
-    runtime.get_results().publish(state)
-    return state
+    return publish(state)
+
+
+def publish(state: TicketResult) -> TicketResult:
+    """Publish `state` once; if this ticket was published before (a redelivery, or the reaper got there
+    first), return that published result, so the helpdesk gets what the stream says."""
+    results = runtime.get_results()
+    if results.publish(state) is not None:
+        return state
+    return results.published(state.ticket.uid) or state
 
 
 @app.task(name="ticketflow.escalate", **TASK_OPTS)
@@ -101,16 +109,13 @@ def escalate_task(self: Task, payload: dict[str, Any]) -> dict[str, Any]:
         log.error("escalate out of retries; publishing as automation_failed", extra={"ticket_id": state.ticket.uid})
         state.failure = state.failure or Failure(stage="escalate", error=f"{type(exc).__name__}: {exc}"[:500], reason=failure_reason(exc))
         state = pipeline.do_escalate(state, runtime.get_policy(), Context(failure=state.failure))
-        runtime.get_results().publish(state)
+        state = publish(state)
     except Exception as exc:
         # The decision itself failed: publish the ticket as an escalation so it still reaches a human.
         log.exception("escalate failed; publishing as automation_failed", extra={"ticket_id": state.ticket.uid})
         state.failure = state.failure or Failure(stage="escalate", error=f"{type(exc).__name__}: {exc}"[:500])
         state = pipeline.do_escalate(state, runtime.get_policy(), Context(failure=state.failure))
-        runtime.get_results().publish(state)
-    # The helpdesk must get what the stream says: if this ticket was published before (a redelivery,
-    # or the reaper got there first), deliver that result, not the one recomputed here.
-    state = runtime.get_results().published(state.ticket.uid) or state
+        state = publish(state)
     after_publish(state, dedupe=str(self.request.id))
     return {"ticket_id": state.ticket.uid, "action": state.decision.action if state.decision else None}
 
