@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     retry_backoff_max_s: float = 60.0
     inflight_deadline_s: float = 900.0
     reap_every_s: float = 30.0  # how often a worker looks for tickets past their deadline
+    publish_patience_s: float = 60.0  # how long a worker keeps handing a ticket to its next stage while Redis is away
     io_queue: str = "ticketflow.io"
     cpu_queue: str = "ticketflow.cpu"
     deliver_queue: str = "ticketflow.io"

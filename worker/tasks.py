@@ -18,7 +18,7 @@ from worker.app import app
 from worker.errors import RateLimited
 from worker.escalate import Context
 from worker.models import Failure, TicketResult
-from worker.retrying import RETRYABLE, backoff, failure_reason, retry_after_of
+from worker.retrying import RETRYABLE, backoff, failure_reason, hop_retry_policy, retry_after_of, retry_fits_deadline
 from worker.settings import get_settings
 from worker.sinks import progress
 
@@ -40,10 +40,10 @@ def _run(task: Task, stage: str, payload: dict[str, Any], step: Callable[[Ticket
     except RETRYABLE as exc:
         # Waiting for the shared rate budget is not a failure: it gets a longer allowance.
         allowance = settings.retry_max * (4 if isinstance(exc, RateLimited) else 1)
-        if task.request.retries < allowance:
-            wait = backoff(task.request.retries, base=settings.retry_backoff_s, cap=settings.retry_backoff_max_s, retry_after=retry_after_of(exc))
+        wait = backoff(task.request.retries, base=settings.retry_backoff_s, cap=settings.retry_backoff_max_s, retry_after=retry_after_of(exc))
+        if task.request.retries < allowance and retry_fits_deadline(state.enqueued_at, clock.now(), wait, settings.inflight_deadline_s):
             log.warning("stage %s transient error, retry in %.2fs", stage, wait, extra={"ticket_id": state.ticket.uid, "stage": stage, "error": type(exc).__name__})
-            raise task.retry(exc=exc, countdown=wait, max_retries=allowance) from exc
+            raise task.retry(exc=exc, countdown=wait, max_retries=allowance, retry_policy=hop_retry_policy(settings.publish_patience_s)) from exc
         state.failure = Failure(stage=stage, error=f"{type(exc).__name__}: {exc}"[:500], reason=failure_reason(exc))
     except Exception as exc:  # permanent: the ticket goes to a human with the reason attached
         log.exception("stage %s failed for good", stage, extra={"ticket_id": state.ticket.uid, "stage": stage})
@@ -103,8 +103,9 @@ def escalate_task(self: Task, payload: dict[str, Any]) -> dict[str, Any]:
     try:
         state = finish(state)
     except RETRYABLE as exc:
-        if self.request.retries < settings.retry_max:
-            raise self.retry(exc=exc, countdown=backoff(self.request.retries, base=settings.retry_backoff_s, cap=settings.retry_backoff_max_s)) from exc
+        wait = backoff(self.request.retries, base=settings.retry_backoff_s, cap=settings.retry_backoff_max_s)
+        if self.request.retries < settings.retry_max and retry_fits_deadline(state.enqueued_at, clock.now(), wait, settings.inflight_deadline_s):
+            raise self.retry(exc=exc, countdown=wait, retry_policy=hop_retry_policy(settings.publish_patience_s)) from exc
         # Out of retries: publish the escalation now rather than leave the ticket to the reaper.
         log.error("escalate out of retries; publishing as automation_failed", extra={"ticket_id": state.ticket.uid})
         state.failure = state.failure or Failure(stage="escalate", error=f"{type(exc).__name__}: {exc}"[:500], reason=failure_reason(exc))
@@ -135,7 +136,7 @@ def after_publish(state: TicketResult, *, dedupe: str) -> None:
     from worker.sinks.registry import sink_for
 
     if sink_for(state.ticket.source, get_settings()) is not None:
-        deliver_task.delay(state.model_dump(mode="json"))
+        deliver_task.apply_async((state.model_dump(mode="json"),), retry_policy=hop_retry_policy(get_settings().publish_patience_s))
 
 
 @app.task(name="ticketflow.deliver", **TASK_OPTS)
@@ -150,7 +151,7 @@ def deliver_task(self: Task, payload: dict[str, Any]) -> None:
     except RETRYABLE as exc:
         if self.request.retries < settings.retry_max:
             wait = backoff(self.request.retries, base=settings.retry_backoff_s, cap=settings.retry_backoff_max_s, retry_after=retry_after_of(exc))
-            raise self.retry(exc=exc, countdown=wait) from exc
+            raise self.retry(exc=exc, countdown=wait, retry_policy=hop_retry_policy(settings.publish_patience_s)) from exc
         dead_letter(state, "deliver", exc, dedupe=str(self.request.id))
     except Exception as exc:
         dead_letter(state, "deliver", exc, dedupe=str(self.request.id))

@@ -16,16 +16,17 @@ import redis
 from producer.fakes.models import FakeModelServer
 from producer.services import EmbeddedRedis, Workers
 from tests.faults.helpers import QUESTIONS, report, results, results_by_id, wait_until
+from worker.sinks import progress
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration]
 
 TICKETS = 60
 
 
-def _enqueue_with_cli(url: str, tmp_path: Path) -> dict[str, int]:
+def _enqueue_with_cli(env: dict[str, str], tmp_path: Path) -> dict[str, int]:
     path = tmp_path / "tickets.jsonl"
     path.write_text("".join(json.dumps({"id": f"rr{i}", "customer_id": f"c{i}", "message": QUESTIONS[i % len(QUESTIONS)]}) + "\n" for i in range(TICKETS)))
-    out = subprocess.run([sys.executable, "-c", "from producer.cli import main; main()", "enqueue", str(path)], env={**os.environ, "REDIS_URL": url},
+    out = subprocess.run([sys.executable, "-c", "from producer.cli import main; main()", "enqueue", str(path)], env={**os.environ, **env},
                          capture_output=True, text=True, timeout=60, check=True)
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
@@ -44,7 +45,8 @@ def test_redis_killed_and_restarted_with_aof_loses_nothing(start_workers: Callab
             }
             # given two workers on a Redis that writes every change to its append-only file
             workers = start_workers(n=2, env=env, concurrency=8)
-            assert _enqueue_with_cli(server.url, tmp_path)["enqueued"] == TICKETS
+            # (the producer sets each ticket's deadline: it must see the same one as the workers)
+            assert _enqueue_with_cli(env, tmp_path)["enqueued"] == TICKETS
             r = redis.Redis.from_url(server.url)
             assert wait_until(lambda: r.xlen("ticketflow:results") >= 10, 60)
             # when Redis dies (SIGKILL, no shutdown save) mid-run and comes back on the same port
@@ -69,6 +71,9 @@ def test_redis_killed_and_restarted_with_aof_loses_nothing(start_workers: Callab
                 distinct_results=len(counts),
                 duplicate_results=sum(n - 1 for n in counts.values()),
                 ended_by_reaper=len(reaped),
+                # where each reaped ticket was lost: the stages it finished, and its worker log lines
+                reaped=[{"id": res["ticket"]["id"], "stages_done": [ev.get("stage") for _e, ev in progress.read(r, f"api:{res['ticket']['id']}") if ev.get("type") == "stage"],
+                         "log": [ln[:300] for ln in workers.logs().splitlines() if f"api:{res['ticket']['id']}" in ln][-5:]} for res in reaped],
                 escalated_automation=sum(1 for res in results(r) if res.get("failure")),
                 recovered_s=round(time.monotonic() - t0, 1),
             )

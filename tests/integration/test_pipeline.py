@@ -83,3 +83,18 @@ def test_a_stage_that_always_fails_ends_as_an_escalation(kind: str, reason: str,
     assert res["reply"].startswith("Let me get a specialist")
     expected_attempts = 4 if kind == "transient" else 1
     assert res["attempts"]["generate"] == expected_attempts
+
+
+def test_retries_stop_before_the_deadline_so_the_real_reason_reaches_the_human(r: redis.Redis, use_env: dict[str, str], start_workers: Callable[..., Workers]) -> None:
+    # given a retry budget (20 tries, ~1 s apart) far longer than the ticket's 8 s deadline
+    env = {**FLAKY, "TICKETFLOW_RETRY_MAX": "20", "TICKETFLOW_RETRY_BACKOFF_S": "1", "TICKETFLOW_RETRY_BACKOFF_MAX_S": "1",
+           "TICKETFLOW_INFLIGHT_DEADLINE_S": "8", "TICKETFLOW_REAP_EVERY_S": "1"}
+    start_workers(n=1, env=env)
+    t = _ticket(3, metadata={"fail": {"stage": "classify", "times": -1, "kind": "transient"}})
+    Enqueuer(r, load_settings(inflight_deadline_s=8)).enqueue(parse_ticket(t))
+    # when the provider never recovers
+    [res] = wait_for_results(r, 1, timeout=60)
+    # then the stage gives up inside the deadline, with the provider's reason, not the reaper's
+    assert res["failure"]["stage"] == "classify"
+    assert res["decision"]["reasons"] == ["automation_unavailable"]
+    assert 3 <= res["attempts"]["classify"] < 20

@@ -53,7 +53,7 @@ def test_a_broker_failure_undoes_the_acceptance(r: redis.Redis, redis_url: str) 
     enq = Enqueuer(r, settings)
     import producer.enqueue as mod
 
-    def refuse(_payload: object) -> object:
+    def refuse(*_args: object) -> object:
         raise ConnectionError("broker down")
 
     original = mod._signatures

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from worker.errors import ProviderRejected, ProviderUnavailable, RateLimited
-from worker.retrying import backoff, failure_reason, retry_after_of
+from worker.retrying import backoff, failure_reason, hop_retry_policy, retry_after_of, retry_fits_deadline
 
 
 @pytest.mark.parametrize("retries", range(8))
@@ -38,3 +38,45 @@ def test_outages_and_bugs_get_different_reasons() -> None:
     assert failure_reason(ProviderUnavailable("529")) == "automation_unavailable"
     assert failure_reason(ProviderRejected("400")) == "automation_failed"
     assert failure_reason(KeyError("x")) == "automation_failed"
+
+
+@pytest.mark.parametrize("patience", [0.5, 5.0, 60.0, 300.0])
+def test_hop_policy_keeps_trying_for_the_patience_as_kombu_counts_waits(patience: float) -> None:
+    from itertools import islice
+
+    from kombu.utils.functional import fxrange
+
+    p = hop_retry_policy(patience)
+    # the waits kombu's retry_over_time sleeps between tries, for this policy
+    waits = list(islice(fxrange(p["interval_start"], p["interval_max"] + p["interval_start"], p["interval_step"], repeatlast=True), int(p["max_retries"])))
+    assert patience <= sum(waits) < patience + p["interval_max"]
+    assert max(waits) <= p["interval_max"]
+
+
+def test_every_hop_after_the_first_carries_the_patient_policy() -> None:
+    from producer.enqueue import _signatures
+    from worker.settings import load_settings
+
+    sig = _signatures({"ticket": {"id": "1", "source": "api"}}, load_settings(publish_patience_s=30.0))
+    first, *later = sig.tasks
+    assert "retry_policy" not in first.options  # the producer answers its caller fast
+    assert [s.options["retry_policy"] for s in later] == [hop_retry_policy(30.0)] * 3
+
+
+@pytest.mark.parametrize(
+    ("now", "wait", "fits"),
+    [
+        (1000.0, 10.0, True),  # early: plenty of time
+        (1000.0 + 830.0, 9.0, True),  # ends 1 s before the minute left for the later stages
+        (1000.0 + 830.0, 10.0, False),  # would end inside that minute
+        (1000.0 + 950.0, 1.0, False),  # already past the deadline
+    ],
+)
+def test_a_retry_is_taken_only_if_the_ticket_can_still_finish_before_its_deadline(now: float, wait: float, fits: bool) -> None:
+    assert retry_fits_deadline(1000.0, now, wait, deadline_s=900.0) is fits
+
+
+def test_short_deadlines_keep_a_tenth_as_margin_and_unknown_enqueue_times_never_block() -> None:
+    assert retry_fits_deadline(0.0, 1e9, 60.0, deadline_s=30.0)
+    assert retry_fits_deadline(100.0, 100.0, 26.9, deadline_s=30.0)
+    assert not retry_fits_deadline(100.0, 100.0, 27.0, deadline_s=30.0)
