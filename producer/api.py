@@ -23,6 +23,7 @@ from typing import Any, cast
 
 import redis
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from kombu.exceptions import OperationalError
@@ -185,7 +186,7 @@ def create_app(settings: Settings, *, r: redis.Redis | None = None, enqueuer: En
             # Helpdesk tickets arrive through their signed webhooks; an API client claiming to be one
             # could make the bot post to (and take the dedupe key of) a real helpdesk ticket.
             raise TicketInvalid(f"source {ticket.source!r} is reserved for its signed webhook", field="source")
-        res = enq.enqueue(ticket)
+        res = await run_in_threadpool(enq.enqueue, ticket)
         body = {"id": ticket.id, "uid": res.uid, "source": ticket.source, "accepted": res.accepted, "duplicate": not res.accepted,
                 "status_url": f"/v1/tickets/{ticket.id}?source={ticket.source}"}
         return JSONResponse(body, status_code=202)
@@ -226,10 +227,21 @@ def create_app(settings: Settings, *, r: redis.Redis | None = None, enqueuer: En
         payload = load_json(body)
         hook = zendesk_hook if name == "zendesk" else intercom_hook
         did = hook.delivery_id(payload if isinstance(payload, dict) else {}, body)
-        if helpdesk_events.seen_before(client, name, did):
+        return await run_in_threadpool(_handle_delivery, name, did, payload)
+
+    def _handle_delivery(name: str, did: str, payload: Any) -> JSONResponse:
+        # Blocking Redis work: runs in the thread pool, never on the event loop.
+        claimed = helpdesk_events.claim(client, name, did)
+        if claimed == "done":
             return JSONResponse({"delivery": did, "duplicate": True})
-        evs = hook.parse(payload, settings)
-        applied = helpdesk_events.apply(evs, client, settings, enq)
+        if claimed == "handling":
+            return _error(409, "in_progress", f"delivery {did} is being handled right now; retry it later")
+        try:
+            evs = (zendesk_hook if name == "zendesk" else intercom_hook).parse(payload, settings)
+            applied = helpdesk_events.apply(evs, client, settings, enq)
+        except BaseException:
+            helpdesk_events.release(client, name, did)
+            raise
         helpdesk_events.mark_seen(client, name, did, settings.dedupe_ttl_s)
         return JSONResponse({"delivery": did, "duplicate": False, **applied.as_dict()})
 
@@ -275,11 +287,12 @@ async def _sse(client: redis.Redis, source: str, ticket_id: str, timeout: float,
     last_status: TicketStatus | None = None
     last_ping = clock.monotonic()
     while True:
-        for eid, ev in read_events(client, source, ticket_id, after=last_event):
+        # Redis reads run in the thread pool: a slow Redis must not stall every other request.
+        for eid, ev in await run_in_threadpool(read_events, client, source, ticket_id, after=last_event):
             last_event = eid
             if ev.get("type") in EVENT_TYPES and ev.get("type") != "decision":
                 yield _sse_event(str(ev["type"]), ev)
-        st = status_of(client, source, ticket_id)
+        st = await run_in_threadpool(status_of, client, source, ticket_id)
         if last_status is None or (st.status, st.stage) != (last_status.status, last_status.stage):
             yield _sse_event("status", {"status": st.status, "stage": st.stage})
             last_status = st

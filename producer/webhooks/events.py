@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import redis
 
@@ -96,9 +96,23 @@ def delivery_key(source: str, delivery_id: str) -> str:
     return f"{keys.PREFIX}:webhook:{source}:{delivery_id}"
 
 
-def seen_before(r: redis.Redis, source: str, delivery_id: str) -> bool:
-    """Whether this delivery was handled already."""
-    return bool(r.exists(delivery_key(source, delivery_id)))
+_HANDLING = b"handling"
+# Drop the claim only if it is still ours (a handler that outlived its hold must not free a later one's).
+_RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+
+
+def claim(r: redis.Redis, source: str, delivery_id: str, hold_s: int = 60) -> Literal["claimed", "done", "handling"]:
+    """Take a delivery for handling, atomically: `claimed` (yours now), `done` (handled before) or
+    `handling` (another request is on it now: answer 409 so the helpdesk retries it later)."""
+    key = delivery_key(source, delivery_id)
+    if r.set(key, _HANDLING, nx=True, ex=hold_s):
+        return "claimed"
+    return "handling" if r.get(key) == _HANDLING else "done"
+
+
+def release(r: redis.Redis, source: str, delivery_id: str) -> None:
+    """Give a claim back after the handling failed, so the helpdesk's retry is handled in full."""
+    r.eval(_RELEASE, 1, delivery_key(source, delivery_id), _HANDLING)
 
 
 def mark_seen(r: redis.Redis, source: str, delivery_id: str, ttl_s: int) -> None:

@@ -62,6 +62,45 @@ def test_a_signed_zendesk_ticket_is_enqueued_once_even_when_redelivered(client: 
     assert started(r, settings) == 1
 
 
+def test_a_delivery_being_handled_gets_409_and_a_failed_one_is_handled_on_redelivery(
+    client: TestClient, r: redis.Redis, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from producer.api import helpdesk_events
+
+    payload = zendesk_event("created", 131)
+    did = str(payload["id"])
+    # given another request holding this delivery right now
+    assert helpdesk_events.claim(r, "zendesk", did) == "claimed"
+    busy = post_zd(client, payload)
+    assert busy.status_code == 409 and busy.json()["error"] == "in_progress"
+    assert started(r, settings) == 0
+    helpdesk_events.release(r, "zendesk", did)
+    # when the handling fails half-way (Redis error while applying the events)
+    real_apply = helpdesk_events.apply
+
+    def broken(*_a: Any, **_k: Any) -> Any:
+        raise redis.ConnectionError("redis went away")
+
+    monkeypatch.setattr(helpdesk_events, "apply", broken)
+    assert post_zd(client, payload).status_code == 503
+    # then the claim was given back: Zendesk's retry is handled in full, once
+    monkeypatch.setattr(helpdesk_events, "apply", real_apply)
+    ok = post_zd(client, payload)
+    assert ok.status_code == 200 and ok.json()["enqueued"] == ["zendesk:131"]
+    assert post_zd(client, payload).json()["duplicate"] is True
+    assert started(r, settings) == 1
+
+
+def test_a_claim_is_released_only_by_its_holder_state(r: redis.Redis) -> None:
+    from producer.webhooks import events
+
+    assert events.claim(r, "intercom", "d1") == "claimed"
+    assert events.claim(r, "intercom", "d1") == "handling"
+    events.mark_seen(r, "intercom", "d1", 60)
+    events.release(r, "intercom", "d1")  # too late: handled already, stays handled
+    assert events.claim(r, "intercom", "d1") == "done"
+
+
 def test_a_follow_up_comment_is_a_new_ticket_in_the_same_thread(client: TestClient, r: redis.Redis, settings: Settings) -> None:
     post_zd(client, zendesk_event("created", 101))
     resp = post_zd(client, zendesk_comment(101, "It still does not arrive.", comment_id=8))
