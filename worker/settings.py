@@ -105,6 +105,7 @@ class Settings(BaseSettings):
     zendesk_escalation_assignee_id: str | None = None
     intercom_escalation_assignee_id: str | None = None  # admin or team id that receives escalations
     intercom_escalation_tag_id: str | None = None  # tag put on escalated conversations
+    respect_helpdesk_assignee: bool = True  # a ticket assigned to someone other than the bot (or pending/on hold, snoozed) counts as owned by a human
     escalation_tag: str = "ticketflow_escalated"
     draft_tag: str = "ticketflow_draft"
     helpdesk_timeout_s: float = 10.0

@@ -209,12 +209,13 @@ class FakeZendesk(FakeServer):
         self._seq = itertools.count(1)
 
     # --- test helpers --------------------------------------------------------------------------
-    def add_ticket(self, ticket_id: int, message: str, *, subject: str = "", requester_id: int = 500, status: str = "new", updated_at: float | None = None) -> dict[str, Any]:
-        """Create a ticket as a customer would, with its first comment."""
+    def add_ticket(self, ticket_id: int, message: str, *, subject: str = "", requester_id: int = 500, status: str = "new", updated_at: float | None = None,
+                   assignee_id: int | None = None) -> dict[str, Any]:
+        """Create a ticket as a customer would, with its first comment (already assigned, if `assignee_id`)."""
         with self._lock:
             ts = updated_at if updated_at is not None else time.time()
             t = {"id": ticket_id, "subject": subject, "description": message, "status": status, "requester_id": requester_id,
-                 "assignee_id": None, "group_id": None, "tags": [], "created_at": _iso(ts), "updated_at": _iso(ts),
+                 "assignee_id": assignee_id, "group_id": None, "tags": [], "created_at": _iso(ts), "updated_at": _iso(ts),
                  "generated_timestamp": int(ts), "_seq": next(self._seq)}
             self.tickets[ticket_id] = t
             self.comments[ticket_id] = [{"id": self.next_id(), "body": message, "public": True, "author_id": requester_id, "created_at": _iso(ts)}]
@@ -332,12 +333,13 @@ class FakeIntercom(FakeServer):
         self._seq = itertools.count(1)
 
     # --- test helpers --------------------------------------------------------------------------
-    def add_conversation(self, conv_id: str, message: str, *, contact_id: str = "c-1", subject: str = "", state: str = "open") -> dict[str, Any]:
-        """A conversation started by a contact."""
+    def add_conversation(self, conv_id: str, message: str, *, contact_id: str = "c-1", subject: str = "", state: str = "open",
+                         admin_assignee_id: str | int | None = None, team_assignee_id: str | None = None) -> dict[str, Any]:
+        """A conversation started by a contact (already assigned to an admin and/or a team, if given)."""
         with self._lock:
             now = int(time.time())
             c = {"type": "conversation", "id": conv_id, "created_at": now, "updated_at": now, "state": state, "open": state == "open",
-                 "admin_assignee_id": None, "team_assignee_id": None, "tags": {"type": "tag.list", "tags": []},
+                 "admin_assignee_id": admin_assignee_id, "team_assignee_id": team_assignee_id, "tags": {"type": "tag.list", "tags": []},
                  "source": {"type": "conversation", "id": str(self.next_id()), "delivered_as": "customer_initiated", "subject": subject,
                             "body": f"<p>{message}</p>", "author": {"type": "user", "id": contact_id}},
                  "contacts": {"type": "contact.list", "contacts": [{"type": "contact", "id": contact_id}]},

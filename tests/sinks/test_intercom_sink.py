@@ -11,7 +11,7 @@ from producer.fakes.helpdesk import FakeIntercom
 from tests.sinks.helpers import IC_ADMIN, IC_TOKEN, intercom_settings, result
 from worker import conversation
 from worker.sinks.helpdesk import HelpdeskBusy
-from worker.sinks.intercom import IntercomSink, build_client
+from worker.sinks.intercom import IntercomSink, admin_owns, build_client
 
 
 @pytest.fixture
@@ -79,3 +79,62 @@ def test_once_an_agent_owns_the_conversation_only_a_note_is_posted(ic: FakeInter
     assert ic.parts("5001", "comment") == []
     assert len(ic.parts("5001", "note")) == 1
     assert ic.conversations["5001"]["state"] == "open"
+
+
+@pytest.mark.parametrize(("conv", "owned"), [
+    ({"admin_assignee_id": None, "state": "open"}, False),
+    ({"admin_assignee_id": "", "state": "open"}, False),
+    ({"admin_assignee_id": 0, "state": "open"}, False),
+    ({"admin_assignee_id": IC_ADMIN, "state": "open"}, False),  # the bot itself
+    ({"admin_assignee_id": int(IC_ADMIN), "state": "open"}, False),  # Intercom sends admin ids as integers
+    ({"admin_assignee_id": None, "team_assignee_id": "team-9", "state": "open"}, False),  # inbox routing, no one person
+    ({"admin_assignee_id": "42", "state": "open"}, True),
+    ({"admin_assignee_id": 42, "state": "closed"}, True),
+    ({"admin_assignee_id": None, "state": "snoozed"}, True),
+    ({"admin_assignee_id": None, "state": "closed"}, False),
+])
+def test_admin_owns_reads_the_admin_assignee_and_the_state(conv: dict[str, object], owned: bool) -> None:
+    assert admin_owns(conv, IC_ADMIN) is owned
+
+
+def test_a_conversation_assigned_to_another_admin_gets_only_a_note_and_stays_open(ic: FakeIntercom, sink: IntercomSink, r: redis.Redis) -> None:
+    # given the conversation was assigned to an agent and no webhook told the bot
+    ic.add_conversation("5001", "How do I reset my password?", admin_assignee_id="42")
+    sink.deliver(result("auto_reply", source="intercom", thread="5001"), r)
+    assert ic.parts("5001", "comment") == []
+    assert len(ic.parts("5001", "note")) == 1 and ic.parts("5001", "close") == []
+    assert ic.conversations["5001"]["state"] == "open"
+
+
+@pytest.mark.parametrize("assigned", [{"admin_assignee_id": IC_ADMIN}, {"team_assignee_id": "team-9"}], ids=["bot", "team-only"])
+def test_a_conversation_assigned_to_the_bot_or_only_a_team_gets_the_reply_and_a_close(ic: FakeIntercom, sink: IntercomSink, r: redis.Redis,
+                                                                                      assigned: dict[str, str]) -> None:
+    ic.add_conversation("5001", "How do I reset my password?", **assigned)
+    sink.deliver(result("auto_reply", source="intercom", thread="5001"), r)
+    assert len(ic.parts("5001", "comment")) == 1 and ic.parts("5001", "note") == []
+    assert ic.conversations["5001"]["state"] == "closed"
+
+
+def test_a_snoozed_conversation_gets_only_a_note(ic: FakeIntercom, sink: IntercomSink, r: redis.Redis) -> None:
+    ic.add_conversation("5001", "How do I reset my password?", state="snoozed")
+    sink.deliver(result("auto_reply", source="intercom", thread="5001"), r)
+    assert ic.parts("5001", "comment") == [] and ic.parts("5001", "close") == []
+    assert len(ic.parts("5001", "note")) == 1
+    assert ic.conversations["5001"]["state"] == "snoozed"
+
+
+def test_an_escalation_leaves_an_assigned_conversation_with_its_admin(ic: FakeIntercom, sink: IntercomSink, r: redis.Redis) -> None:
+    ic.add_conversation("5001", "How do I reset my password?", admin_assignee_id="42")
+    sink.deliver(result("escalate", source="intercom", thread="5001"), r)
+    assert len(ic.parts("5001", "note")) == 1 and ic.parts("5001", "assignment") == []
+    assert ic.conversations["5001"]["admin_assignee_id"] == "42"
+
+
+def test_the_admin_assignee_is_ignored_when_respect_helpdesk_assignee_is_off(ic: FakeIntercom, r: redis.Redis) -> None:
+    # given a workspace that round-robins every new conversation to an admin
+    ic.add_conversation("5001", "How do I reset my password?", admin_assignee_id="42")
+    settings = intercom_settings(ic.url, respect_helpdesk_assignee=False)
+    with build_client(settings) as client:
+        IntercomSink(settings, client).deliver(result("auto_reply", source="intercom", thread="5001"), r)
+    assert len(ic.parts("5001", "comment")) == 1
+    assert ic.conversations["5001"]["state"] == "closed"

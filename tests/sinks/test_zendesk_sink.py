@@ -15,7 +15,7 @@ from worker.errors import SinkRejected
 from worker.settings import load_settings
 from worker.sinks import registry
 from worker.sinks.helpdesk import HelpdeskBusy, closed_key, marker_tag
-from worker.sinks.zendesk import ZendeskSink, build_client
+from worker.sinks.zendesk import ZendeskSink, agent_owns, build_client
 
 
 @pytest.fixture
@@ -85,6 +85,71 @@ def test_once_an_agent_owns_the_ticket_the_bot_posts_no_public_reply(zd: FakeZen
     assert len(zd.private_comments(101)) == 1 and "NOT sent" in zd.private_comments(101)[0]["body"]
     assert zd.tickets[101]["status"] == "new"
     assert r.get(closed_key("zendesk", "101")) is None
+
+
+AGENT = 7  # a human agent's user id
+
+
+@pytest.mark.parametrize(("ticket", "bot_user_id", "owned"), [
+    ({"assignee_id": None, "status": "new"}, "1", False),
+    ({"status": "open"}, "1", False),
+    ({"assignee_id": 1, "status": "open"}, "1", False),  # assigned to the bot itself (ids are ints on the ticket)
+    ({"assignee_id": AGENT, "status": "open"}, "1", True),
+    ({"assignee_id": AGENT, "status": "new"}, None, True),  # no bot id configured: any assignee is an agent
+    ({"assignee_id": None, "status": "pending"}, "1", True),
+    ({"assignee_id": 1, "status": "hold"}, "1", True),
+    ({"assignee_id": None, "status": "solved"}, "1", False),
+])
+def test_agent_owns_reads_the_assignee_and_the_status(ticket: dict[str, object], bot_user_id: str | None, owned: bool) -> None:
+    assert agent_owns(ticket, bot_user_id) is owned
+
+
+def test_a_ticket_assigned_to_another_agent_gets_only_a_note_and_stays_unsolved(zd: FakeZendesk, sink: ZendeskSink, r: redis.Redis) -> None:
+    # given a trigger assigned the ticket to an agent and no webhook told the bot
+    zd.add_ticket(101, "How do I reset my password?", assignee_id=AGENT)
+    # when the bot's auto reply is delivered
+    sink.deliver(result("auto_reply"), r)
+    # then an internal note only; the ticket stays the agent's and unsolved
+    assert zd.public_comments(101) == []
+    assert len(zd.private_comments(101)) == 1 and "NOT sent" in zd.private_comments(101)[0]["body"]
+    assert zd.tickets[101]["status"] == "new" and zd.tickets[101]["assignee_id"] == AGENT
+    assert r.get(closed_key("zendesk", "101")) is None
+
+
+def test_a_ticket_assigned_to_the_bot_itself_still_gets_the_reply_and_is_solved(zd: FakeZendesk, sink: ZendeskSink, r: redis.Redis) -> None:
+    zd.add_ticket(101, "How do I reset my password?", assignee_id=BOT_USER)
+    res = result("auto_reply")
+    sink.deliver(res, r)
+    assert [c["body"] for c in zd.public_comments(101)] == [res.reply]
+    assert zd.tickets[101]["status"] == "solved"
+
+
+@pytest.mark.parametrize("status", ["pending", "hold"])
+def test_a_pending_or_on_hold_ticket_gets_only_a_note(zd: FakeZendesk, sink: ZendeskSink, r: redis.Redis, status: str) -> None:
+    zd.add_ticket(101, "How do I reset my password?", status=status)
+    sink.deliver(result("auto_reply"), r)
+    assert zd.public_comments(101) == []
+    assert len(zd.private_comments(101)) == 1
+    assert zd.tickets[101]["status"] == status
+
+
+def test_an_escalation_leaves_an_assigned_ticket_with_its_agent(zd: FakeZendesk, sink: ZendeskSink, r: redis.Redis) -> None:
+    zd.add_ticket(101, "How do I reset my password?", assignee_id=AGENT)
+    sink.deliver(result("escalate"), r)
+    t = zd.tickets[101]
+    assert len(zd.private_comments(101)) == 1 and "ticketflow_escalated" in t["tags"]
+    assert t["assignee_id"] == AGENT and t["group_id"] is None  # not moved to the escalation group
+
+
+def test_the_assignee_is_ignored_when_respect_helpdesk_assignee_is_off(zd: FakeZendesk, r: redis.Redis) -> None:
+    # given a workspace that round-robins every new ticket to an agent
+    zd.add_ticket(101, "How do I reset my password?", assignee_id=AGENT)
+    settings = zendesk_settings(zd.url, respect_helpdesk_assignee=False)
+    res = result("auto_reply")
+    with build_client(settings) as client:
+        ZendeskSink(settings, client).deliver(res, r)
+    assert [c["body"] for c in zd.public_comments(101)] == [res.reply]
+    assert zd.tickets[101]["status"] == "solved"
 
 
 def test_a_5xx_is_transient_and_the_retry_posts_once(zd: FakeZendesk, sink: ZendeskSink, r: redis.Redis) -> None:

@@ -46,6 +46,17 @@ def _admin_texts(conv: dict[str, Any], admin_id: str) -> list[str]:
     return [plain(p.get("body") or "") for p in parts if str((p.get("author") or {}).get("id")) == admin_id and p.get("body")]
 
 
+def admin_owns(conv: dict[str, Any], bot_admin_id: str) -> bool:
+    """Whether the conversation itself says an agent has it: assigned to an admin other than the bot, or snoozed.
+
+    A team assignee alone does not count: inbox routing gives every conversation one.
+    """
+    assignee = conv.get("admin_assignee_id")
+    if assignee not in (None, "", 0, "0") and str(assignee) != bot_admin_id:
+        return True
+    return conv.get("state") == "snoozed"
+
+
 class IntercomSink:
     """Writes results back to Intercom conversations through an injected httpx client."""
 
@@ -67,8 +78,10 @@ class IntercomSink:
         ref = ref_line(result)
         reply_text = plain(result.reply or "")
         already = any(ref in t for t in posted) or bool(reply_text and reply_text in posted)
-        # Checked right before posting: an agent who acted since the decision wins.
-        owns = conversation.human_owns(r, NAME, result.ticket.thread_id)
+        # Checked right before posting: an agent who acted since the decision wins, whether a webhook
+        # said so or the conversation itself does (admin assignee, snoozed).
+        owns = conversation.human_owns(r, NAME, result.ticket.thread_id) or (
+            self.settings.respect_helpdesk_assignee and admin_owns(conv, self.admin_id))
         plan = plan_for(result, human_owns=owns, settings=self.settings)
         if not already:
             kind = "comment" if plan.public else "note"

@@ -48,6 +48,18 @@ def build_client(settings: Settings) -> httpx.Client:
     return httpx.Client(base_url=url, headers={"Authorization": auth, "Accept": "application/json"}, timeout=settings.helpdesk_timeout_s)
 
 
+def agent_owns(ticket: dict[str, Any], bot_user_id: str | None) -> bool:
+    """Whether the ticket itself says an agent has it: assigned to someone other than the bot, or pending/on hold.
+
+    Covers what the webhook flag can miss (a lost webhook, a trigger or round robin that assigned it).
+    Without a bot user id, any assignee counts as an agent.
+    """
+    assignee = ticket.get("assignee_id")
+    if assignee not in (None, "") and (bot_user_id is None or str(assignee) != bot_user_id):
+        return True
+    return ticket.get("status") in ("pending", "hold")
+
+
 def ticket_id_of(result: TicketResult) -> str:
     """The Zendesk ticket this result answers."""
     tid = str(result.ticket.metadata.get("zendesk_ticket_id") or result.ticket.thread_id)
@@ -77,8 +89,10 @@ class ZendeskSink:
             log.info("already written back, marker tag found", extra={"ticket_id": result.ticket.uid})
             r.set(done, "1", ex=self.settings.dedupe_ttl_s)
             return
-        # Checked right before posting: an agent who acted since the decision wins.
-        owns = conversation.human_owns(r, NAME, result.ticket.thread_id)
+        # Checked right before posting: an agent who acted since the decision wins, whether a webhook
+        # said so or the ticket itself does (assignee, pending/hold).
+        owns = conversation.human_owns(r, NAME, result.ticket.thread_id) or (
+            self.settings.respect_helpdesk_assignee and agent_owns(ticket, self.settings.zendesk_bot_user_id))
         plan = plan_for(result, human_owns=owns, settings=self.settings)
         update: dict[str, Any] = {
             "comment": {"body": plan.body, "public": plan.public},
