@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from celery import Celery
 
-from worker import logs
+from worker import brokerfix, logs
 from worker.settings import Settings, get_settings
 
-# classify, generate and deliver wait on the network: they go to the I/O queue, served by a gevent pool
+# classify, generate and deliver wait on the network: they go to the I/O queue (deliver to its own if set), served by a gevent pool
 # that keeps hundreds of calls in flight. retrieve and escalate compute: the CPU queue, served by
 # prefork (or by the same gevent worker on small hosts). The bare no-ops mirror them for `bench`.
-IO_TASKS = ("ticketflow.classify", "ticketflow.generate", "ticketflow.deliver", "ticketflow.bare.classify", "ticketflow.bare.generate")
+IO_TASKS = ("ticketflow.classify", "ticketflow.generate", "ticketflow.bare.classify", "ticketflow.bare.generate")
 CPU_TASKS = ("ticketflow.retrieve", "ticketflow.escalate", "ticketflow.bare.retrieve", "ticketflow.bare.escalate")
 REPR_MAX_CHARS = 64
 
 
 def create_app(settings: Settings) -> Celery:
     """A Celery app on Redis that loses nothing: late acks, redelivery on worker loss, prefetch 1."""
+    brokerfix.apply()  # a Redis restart must not kill the worker (worker/brokerfix.py)
     app = Celery("ticketflow", broker=settings.redis_url, include=["worker.tasks", "worker.baretasks", "worker.metrics"])
     routes = {name: {"queue": settings.io_queue} for name in IO_TASKS}
     routes.update({name: {"queue": settings.cpu_queue} for name in CPU_TASKS})
+    routes["ticketflow.deliver"] = {"queue": settings.deliver_queue}  # the I/O queue unless split off
     app.conf.update(
         task_serializer="json",
         accept_content=["json"],
