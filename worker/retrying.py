@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import random
 
+import redis
 from celery.exceptions import SoftTimeLimitExceeded
+from kombu.exceptions import OperationalError
 
 from worker.errors import TRANSIENT_ERRORS, ProviderUnavailable, RateLimited
 
-RETRYABLE: tuple[type[Exception], ...] = (*TRANSIENT_ERRORS, SoftTimeLimitExceeded)
+# Redis away (restarting, loading its append-only file, a network blip). redis-py's errors are not the
+# builtin ConnectionError/TimeoutError, so they are named here; BusyLoadingError is a ConnectionError.
+# kombu's OperationalError: a publish to the broker gave up.
+BROKER_DOWN: tuple[type[Exception], ...] = (redis.ConnectionError, redis.TimeoutError, OperationalError)
+RETRYABLE: tuple[type[Exception], ...] = (*TRANSIENT_ERRORS, *BROKER_DOWN, SoftTimeLimitExceeded)
 
 
 def backoff(retries: int, *, base: float, cap: float, retry_after: float | None = None, rng: random.Random | None = None) -> float:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from celery import Task
 
@@ -18,11 +18,12 @@ from worker.app import app
 from worker.errors import RateLimited
 from worker.escalate import Context
 from worker.models import Failure, TicketResult
-from worker.retrying import RETRYABLE, backoff, failure_reason, hop_retry_policy, retry_after_of, retry_fits_deadline
+from worker.retrying import BROKER_DOWN, RETRYABLE, backoff, failure_reason, hop_retry_policy, retry_after_of, retry_fits_deadline
 from worker.settings import get_settings
 from worker.sinks import progress
 
 log = logging.getLogger("ticketflow.tasks")
+T = TypeVar("T")
 
 TASK_OPTS: dict[str, Any] = {"bind": True, "acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
 
@@ -102,23 +103,35 @@ def escalate_task(self: Task, payload: dict[str, Any]) -> dict[str, Any]:
     state.attempts["escalate"] = int(self.request.retries) + 1
     try:
         state = finish(state)
-    except RETRYABLE as exc:
-        wait = backoff(self.request.retries, base=settings.retry_backoff_s, cap=settings.retry_backoff_max_s)
-        if self.request.retries < settings.retry_max and retry_fits_deadline(state.enqueued_at, clock.now(), wait, settings.inflight_deadline_s):
-            raise self.retry(exc=exc, countdown=wait, retry_policy=hop_retry_policy(settings.publish_patience_s)) from exc
-        # Out of retries: publish the escalation now rather than leave the ticket to the reaper.
-        log.error("escalate out of retries; publishing as automation_failed", extra={"ticket_id": state.ticket.uid})
-        state.failure = state.failure or Failure(stage="escalate", error=f"{type(exc).__name__}: {exc}"[:500], reason=failure_reason(exc))
-        state = pipeline.do_escalate(state, runtime.get_policy(), Context(failure=state.failure))
-        state = publish(state)
     except Exception as exc:
-        # The decision itself failed: publish the ticket as an escalation so it still reaches a human.
-        log.exception("escalate failed; publishing as automation_failed", extra={"ticket_id": state.ticket.uid})
-        state.failure = state.failure or Failure(stage="escalate", error=f"{type(exc).__name__}: {exc}"[:500])
-        state = pipeline.do_escalate(state, runtime.get_policy(), Context(failure=state.failure))
-        state = publish(state)
-    after_publish(state, dedupe=str(self.request.id))
+        transient = isinstance(exc, RETRYABLE)
+        wait = backoff(self.request.retries, base=settings.retry_backoff_s, cap=settings.retry_backoff_max_s)
+        if transient and self.request.retries < settings.retry_max and retry_fits_deadline(state.enqueued_at, clock.now(), wait, settings.inflight_deadline_s):
+            raise self.retry(exc=exc, countdown=wait, retry_policy=hop_retry_policy(settings.publish_patience_s)) from exc
+        # Out of retries, or the decision itself failed: publish the escalation now, so the ticket
+        # still reaches a human (with the reason) rather than waiting for the reaper.
+        log.log(logging.ERROR, "escalate %s; publishing as automation_failed", "out of retries" if transient else "failed",
+                exc_info=not transient, extra={"ticket_id": state.ticket.uid})
+        state.failure = state.failure or Failure(stage="escalate", error=f"{type(exc).__name__}: {exc}"[:500], reason=failure_reason(exc))
+        state = _while_redis_is_up(self, lambda: publish(pipeline.do_escalate(state, runtime.get_policy(), Context(failure=state.failure))))
+    _while_redis_is_up(self, lambda: after_publish(state, dedupe=str(self.request.id)))
     return {"ticket_id": state.ticket.uid, "action": state.decision.action if state.decision else None}
+
+
+def _while_redis_is_up(task: Task, step: Callable[[], T]) -> T:
+    """Run `step`; if Redis (or the broker on it) is away, retry the task instead of failing it.
+
+    A failed task is acknowledged: its ticket would wait for the reaper, which needs Redis too. A
+    retry keeps the ticket's message until Redis is back (a redelivered escalate publishes nothing
+    twice and queues the write-back again only if it was not queued: the sinks post once).
+    """
+    try:
+        return step()
+    except BROKER_DOWN as exc:
+        settings = get_settings()
+        wait = backoff(min(int(task.request.retries), 6), base=settings.retry_backoff_s, cap=settings.retry_backoff_max_s)
+        log.warning("Redis unreachable while publishing; retrying in %.1fs", wait)  # the ticket id comes from the task context
+        raise task.retry(exc=exc, countdown=wait, max_retries=None, retry_policy=hop_retry_policy(settings.publish_patience_s)) from exc
 
 
 def after_publish(state: TicketResult, *, dedupe: str) -> None:

@@ -1,7 +1,7 @@
 """A provider for integration tests: the local provider, failing on purpose per ticket.
 
 Loaded by real worker processes through TICKETFLOW_PROVIDER_FACTORY. A ticket's metadata says how
-to fail: {"fail": {"stage": "classify", "times": 2, "kind": "transient"}}; times -1 means always.
+to fail: {"fail": {"stage": "classify", "times": 2, "kind": "transient"}} (or "permanent", "redis"); times -1 means always.
 Attempts are counted in Redis, so retries that land on another worker process count too.
 """
 
@@ -32,6 +32,8 @@ class FlakyProvider:
         if times < 0 or n <= times:
             if plan.get("kind") == "permanent":
                 raise ProviderRejected("scripted permanent failure", provider=self.name, status=400)
+            if plan.get("kind") == "redis":  # as the shared rate limiter meets a restarting Redis
+                raise redis.BusyLoadingError("Redis is loading the dataset in memory")
             raise ProviderUnavailable("scripted overload", provider=self.name, status=529)
 
     def classify(self, ticket: Ticket) -> tuple[Classification, Usage]:

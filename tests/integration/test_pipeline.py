@@ -61,9 +61,11 @@ def test_enqueueing_the_same_ticket_twice_runs_it_once(r: redis.Redis, use_env: 
     assert r.xlen(keys.RESULTS_STREAM) == 1
 
 
-def test_a_stage_that_fails_transiently_twice_then_succeeds(r: redis.Redis, use_env: dict[str, str], start_workers: Callable[..., Workers]) -> None:
+@pytest.mark.parametrize("kind", ["transient", "redis"])
+def test_a_stage_that_fails_transiently_twice_then_succeeds(kind: str, r: redis.Redis, use_env: dict[str, str], start_workers: Callable[..., Workers]) -> None:
+    # "redis": Redis refusing while it loads its data after a restart is an outage, not a verdict
     start_workers(n=1, env=FLAKY)
-    t = _ticket(0, metadata={"fail": {"stage": "classify", "times": 2, "kind": "transient"}})
+    t = _ticket(0, metadata={"fail": {"stage": "classify", "times": 2, "kind": kind}})
     Enqueuer(r, load_settings()).enqueue(parse_ticket(t))
     [res] = wait_for_results(r, 1, timeout=60)
     assert res["failure"] is None
