@@ -70,7 +70,7 @@ def run_demo(
     with redis_for_demo(settings.redis_url) as url:
         r = redis.Redis.from_url(url)
         env = {"REDIS_URL": url, "TICKETFLOW_LOG_LEVEL": os.environ.get("TICKETFLOW_LOG_LEVEL", "WARNING")}
-        queues = f"{settings.io_queue},{settings.cpu_queue}"
+        queues = ",".join(settings.queues)
         cmds = [worker_command(queues=queues, concurrency=concurrency, name=f"demo{i}-{run_id}") for i in range(workers)]
         run_settings = settings.model_copy(update={"redis_url": url})
         results = ResultsStream(r, run_settings.results_stream)

@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     publish_patience_s: float = 60.0  # how long a worker keeps handing a ticket to its next stage while Redis is away
     io_queue: str = "ticketflow.io"
     cpu_queue: str = "ticketflow.cpu"
-    deliver_queue: str = "ticketflow.io"
+    deliver_queue: str = "ticketflow.io"  # helpdesk write-backs; a queue of their own lets them be drained or paused apart
 
     # --- providers -------------------------------------------------------------------------
     provider: Literal["local", "anthropic", "openai"] = "local"
@@ -144,6 +144,11 @@ class Settings(BaseSettings):
     def auto_intent_set(self) -> frozenset[str]:
         """Intents in `auto` mode; every other intent is posted as a draft for an agent."""
         return frozenset(i.strip() for i in self.auto_intents.split(",") if i.strip())
+
+    @property
+    def queues(self) -> list[str]:
+        """Every queue the pipeline uses, once each, in order: what a worker consumes by default."""
+        return list(dict.fromkeys((self.io_queue, self.cpu_queue, self.deliver_queue)))
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
             s = load_settings()
         except ConfigError as exc:
             _fail(str(exc))
-        q = queues or f"{s.io_queue},{s.cpu_queue}"
+        q = queues or ",".join(s.queues)
         args = [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "-Q", q, "-P", pool, "-c", str(concurrency), *ctx.args]
         os.execvp(args[0], args)
 

@@ -21,3 +21,15 @@ def test_an_empty_api_key_is_a_start_up_error(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("ANTHROPIC_API_KEY", "")
     with pytest.raises(ConfigError):
         load_settings(provider="anthropic")
+
+
+def test_write_backs_go_to_the_deliver_queue_and_workers_consume_every_queue_once() -> None:
+    from worker.app import create_app
+    from worker.settings import load_settings
+
+    split = load_settings(deliver_queue="ticketflow.deliver")
+    routes = create_app(split).conf.task_routes
+    assert routes["ticketflow.deliver"] == {"queue": "ticketflow.deliver"}
+    assert routes["ticketflow.generate"] == {"queue": "ticketflow.io"}
+    assert split.queues == ["ticketflow.io", "ticketflow.cpu", "ticketflow.deliver"]
+    assert load_settings().queues == ["ticketflow.io", "ticketflow.cpu"]  # by default deliver shares the I/O queue
