@@ -18,9 +18,9 @@ pytestmark = pytest.mark.integration
 
 
 def test_quick_fragments_become_one_turn_and_one_result(r: redis.Redis, use_env: dict[str, str], start_workers: Callable[..., Workers], monkeypatch: pytest.MonkeyPatch) -> None:
-    # given workers and a producer that debounce for one second
-    monkeypatch.setenv("TICKETFLOW_DEBOUNCE_S", "1")
-    start_workers(n=1, env={"TICKETFLOW_DEBOUNCE_S": "1"})
+    # given workers and a producer that debounce for three seconds (room for a loaded CI machine)
+    monkeypatch.setenv("TICKETFLOW_DEBOUNCE_S", "3")
+    start_workers(n=1, env={"TICKETFLOW_DEBOUNCE_S": "3"})
     enq = Enqueuer(r, load_settings())
     parts = ["Hi", "my CSV export shows Müller as MÃ¼ller", "when I open it in Excel"]
     # when one customer sends three messages in quick succession, and another customer one
