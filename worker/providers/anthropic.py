@@ -24,29 +24,17 @@ import anthropic
 
 from worker import prompts
 from worker.costs import PriceTable, price_table
-from worker.errors import ConfigError, ProviderError, ProviderRejected, ProviderUnavailable
+from worker.errors import ConfigError, ProviderRejected
 from worker.models import Chunk, Classification, Draft, Ticket, Usage
 from worker.prompts import Prefix
-from worker.ratelimit import RateLimiter, limiter_for, retry_after_header
+from worker.providers.errors import SdkErrors, provider_error
+from worker.ratelimit import RateLimiter, limiter_for
 from worker.settings import Settings
 
 log = logging.getLogger("ticketflow.providers.anthropic")
 
 CLASSIFY_MAX_TOKENS = 200
-TRANSIENT_STATUS = frozenset({408, 409, 429})
-
-
-def provider_error(exc: anthropic.APIError, provider: str = "anthropic") -> ProviderError:
-    """The ticketflow error for an SDK error: transient ones are retried, the rest go to a human."""
-    if isinstance(exc, anthropic.APIStatusError):
-        status, rid = exc.status_code, exc.request_id
-        msg = f"{provider} HTTP {status}: {exc.message}"[:300]
-        if status in TRANSIENT_STATUS or status >= 500:
-            return ProviderUnavailable(msg, retry_after=retry_after_header(exc.response.headers), provider=provider, status=status, request_id=rid)
-        return ProviderRejected(msg, provider=provider, status=status, request_id=rid)
-    if isinstance(exc, anthropic.APIConnectionError):  # includes APITimeoutError
-        return ProviderUnavailable(f"{provider} unreachable: {type(exc).__name__}", provider=provider)
-    return ProviderRejected(f"{provider} response unusable: {exc}"[:300], provider=provider)
+SDK_ERRORS = SdkErrors(status=anthropic.APIStatusError, connection=anthropic.APIConnectionError)
 
 
 @dataclass
@@ -113,7 +101,7 @@ class AnthropicProvider:
             msg = self.client.messages.create(**body)
         except anthropic.APIError as exc:
             self.limiter.settle(reservation, input_tokens=estimate, output_tokens=0)
-            raise provider_error(exc, self.name) from exc
+            raise provider_error(exc, self.name, SDK_ERRORS) from exc
         u = msg.usage
         usage = Usage(
             stage=stage, provider=self.name, model=model, input_tokens=u.input_tokens, output_tokens=u.output_tokens,

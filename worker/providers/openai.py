@@ -18,10 +18,11 @@ import openai
 
 from worker import prompts
 from worker.costs import PriceTable, price_table
-from worker.errors import ConfigError, ProviderError, ProviderRejected, ProviderUnavailable
+from worker.errors import ConfigError, ProviderRejected
 from worker.models import Chunk, Classification, Draft, Ticket, Usage
 from worker.prompts import Prefix
-from worker.ratelimit import RateLimiter, limiter_for, retry_after_header
+from worker.providers.errors import SdkErrors, provider_error
+from worker.ratelimit import RateLimiter, limiter_for
 from worker.settings import Settings
 
 log = logging.getLogger("ticketflow.providers.openai")
@@ -29,21 +30,7 @@ log = logging.getLogger("ticketflow.providers.openai")
 CLASSIFY_MAX_TOKENS = 200
 EMBED_BATCH = 512  # inputs per embeddings request (the API allows 2,048 and 300k tokens)
 EMBED_MAX_TOKENS = 250_000  # tokens per embeddings request, under the API's 300k cap
-TRANSIENT_STATUS = frozenset({408, 409, 429})
-
-
-def provider_error(exc: openai.OpenAIError, provider: str = "openai") -> ProviderError:
-    """The ticketflow error for an SDK error: transient ones are retried, the rest go to a human."""
-    if isinstance(exc, openai.APIStatusError):
-        status = exc.status_code
-        rid = exc.response.headers.get("x-request-id")
-        msg = f"{provider} HTTP {status}: {exc.message}"[:300]
-        if status in TRANSIENT_STATUS or status >= 500:
-            return ProviderUnavailable(msg, retry_after=retry_after_header(exc.response.headers), provider=provider, status=status, request_id=rid)
-        return ProviderRejected(msg, provider=provider, status=status, request_id=rid)
-    if isinstance(exc, openai.APIConnectionError):
-        return ProviderUnavailable(f"{provider} unreachable: {type(exc).__name__}", provider=provider)
-    return ProviderRejected(f"{provider} response unusable: {exc}"[:300], provider=provider)
+SDK_ERRORS = SdkErrors(status=openai.APIStatusError, connection=openai.APIConnectionError)
 
 
 @dataclass
@@ -107,7 +94,7 @@ class OpenAIProvider:
             resp = self.client.chat.completions.create(**body)
         except openai.OpenAIError as exc:
             self.limiter.settle(reservation, input_tokens=estimate, output_tokens=0)
-            raise provider_error(exc, self.name) from exc
+            raise provider_error(exc, self.name, SDK_ERRORS) from exc
         u = resp.usage
         cached = (u.prompt_tokens_details.cached_tokens or 0) if u and u.prompt_tokens_details else 0
         usage = Usage(
@@ -147,7 +134,7 @@ class OpenAIProvider:
             try:
                 resp = self.client.embeddings.create(model=self.embedding_model, input=batch, encoding_format="float")
             except openai.OpenAIError as exc:
-                raise provider_error(exc, self.name) from exc
+                raise provider_error(exc, self.name, SDK_ERRORS) from exc
             self.limiter.settle(reservation, input_tokens=resp.usage.prompt_tokens, output_tokens=0)
             if len(resp.data) != len(batch):
                 raise ProviderRejected(f"embeddings: {len(resp.data)} vectors for {len(batch)} inputs", provider=self.name)
