@@ -11,6 +11,7 @@ import json
 import logging
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -18,9 +19,11 @@ from typing import Any, Protocol
 import httpx
 import redis
 
+from producer.enqueue import Enqueuer
 from producer.webhooks.events import Applied
 from worker import keys
 from worker.errors import TicketflowError
+from worker.settings import Settings
 from worker.sinks.helpdesk import retry_after
 
 log = logging.getLogger("ticketflow.pollers")
@@ -78,6 +81,30 @@ class Poller(Protocol):
     def poll_once(self) -> PollResult:
         """Fetch what changed since the cursor, apply it, advance the cursor."""
         ...
+
+
+class HelpdeskPoller(ABC):
+    """A poller's parts: settings, the helpdesk client, Redis, the enqueuer, and its cursor under `name`.
+
+    `since` (epoch seconds) is where a first run starts; without it, two poll intervals ago.
+    `sleep` waits out 429s and 5xx (tests pass a recorder).
+    """
+
+    name: str
+
+    def __init__(self, settings: Settings, client: httpx.Client, r: redis.Redis, enqueuer: Enqueuer, *,
+                 since: float | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.settings = settings
+        self.client = client
+        self.r = r
+        self.enqueuer = enqueuer
+        self.cursor = CursorStore(r, self.name)
+        self.since = since
+        self.sleep = sleep
+
+    @abstractmethod
+    def poll_once(self) -> PollResult:
+        """Fetch what changed since the cursor, apply it, advance the cursor."""
 
 
 def request(client: httpx.Client, method: str, url: str, *, sleep: Callable[[float], None] = time.sleep, attempts: int = 5,

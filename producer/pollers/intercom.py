@@ -2,38 +2,21 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
-import httpx
-import redis
-
-from producer.enqueue import Enqueuer
-from producer.pollers.base import CursorStore, PollResult, request
+from producer.pollers.base import HelpdeskPoller, PollResult, request
 from producer.webhooks.events import HelpdeskEvent, apply
 from producer.webhooks.intercom import conversation_events
 from worker import clock
 from worker.errors import TicketInvalid
-from worker.settings import Settings
 
 NAME = "intercom"
 
 
-class IntercomPoller:
+class IntercomPoller(HelpdeskPoller):
     """Polls `POST /conversations/search` (updated_at > since) with `starting_after` pagination."""
 
     name = NAME
-
-    def __init__(self, settings: Settings, client: httpx.Client, r: redis.Redis, enqueuer: Enqueuer, *,
-                 since: float | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
-        self.settings = settings
-        self.client = client
-        self.r = r
-        self.enqueuer = enqueuer
-        self.cursor = CursorStore(r, NAME)
-        self.since = since
-        self.sleep = sleep
 
     def poll_once(self) -> PollResult:
         """One sweep: every page of conversations updated since the cursor; the cursor moves per page."""

@@ -6,15 +6,10 @@ The latest public comment decides: by the requester -> a customer message to ans
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
-import httpx
-import redis
-
-from producer.enqueue import Enqueuer, parse_ticket
-from producer.pollers.base import CursorStore, PollResult, request
+from producer.enqueue import parse_ticket
+from producer.pollers.base import HelpdeskPoller, PollResult, request
 from producer.webhooks.events import AgentActed, HelpdeskEvent, NewMessage, apply
 from worker import clock
 from worker.errors import TicketInvalid
@@ -50,20 +45,10 @@ def ticket_events(ticket: dict[str, Any], comments: list[dict[str, Any]], settin
     return [NewMessage(parse_ticket(data, source=NAME))]
 
 
-class ZendeskPoller:
+class ZendeskPoller(HelpdeskPoller):
     """Polls `GET /api/v2/incremental/tickets/cursor.json` from the saved cursor."""
 
     name = NAME
-
-    def __init__(self, settings: Settings, client: httpx.Client, r: redis.Redis, enqueuer: Enqueuer, *,
-                 since: float | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
-        self.settings = settings
-        self.client = client
-        self.r = r
-        self.enqueuer = enqueuer
-        self.cursor = CursorStore(r, NAME)
-        self.since = since
-        self.sleep = sleep
 
     def poll_once(self) -> PollResult:
         """Every page from the cursor to the end of the stream."""
