@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from producer.enqueue import parse_ticket
 from worker.errors import TicketInvalid
+from worker.jsonl import iter_jsonl
 from worker.models import Ticket
 
 
 def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
     """(line number, parsed JSON) for each non-blank line; bad JSON raises TicketInvalid with the line."""
-    with path.open("rb") as fh:
-        for n, raw in enumerate(fh, 1):
-            if not raw.strip():
-                continue
-            try:
-                yield n, json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-                raise TicketInvalid(f"{path}:{n}: not valid JSON: {exc}", line=n) from exc
+    return iter_jsonl(path, error=lambda n, exc: TicketInvalid(f"{path}:{n}: not valid JSON: {exc}", line=n))
 
 
 def load_tickets(path: Path, *, source: str | None = None) -> list[Ticket]:

@@ -7,7 +7,6 @@ report is a like-for-like comparison.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections import Counter
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from worker.errors import TicketInvalid
+from worker.jsonl import iter_jsonl
 from worker.retrieval.chunking import Article
 from worker.retrieval.search import HybridSearcher
 from worker.text import content_tokens
@@ -36,19 +36,19 @@ class Question:
 
 def load_questions(path: Path) -> list[Question]:
     """`{"qid", "question", "gold_doc_id"}` per line; a malformed line is one clear error naming it."""
+
+    def bad(n: int, why: Exception) -> TicketInvalid:
+        return TicketInvalid(f"{path}:{n}: expected {{qid, question, gold_doc_id}} ({why})", line=n)
+
     out: list[Question] = []
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                q = Question(str(row["qid"]), str(row["question"]), str(row["gold_doc_id"]), row.get("language"))
-            except (ValueError, KeyError, TypeError) as exc:
-                raise TicketInvalid(f"{path}:{n}: expected {{qid, question, gold_doc_id}} ({exc})", line=n) from exc
-            if not q.question.strip():
-                raise TicketInvalid(f"{path}:{n}: empty question", line=n)
-            out.append(q)
+    for n, row in iter_jsonl(path, error=bad):
+        try:
+            q = Question(str(row["qid"]), str(row["question"]), str(row["gold_doc_id"]), row.get("language"))
+        except (KeyError, TypeError) as exc:
+            raise bad(n, exc) from exc
+        if not q.question.strip():
+            raise TicketInvalid(f"{path}:{n}: empty question", line=n)
+        out.append(q)
     if not out:
         raise TicketInvalid(f"{path} holds no questions")
     return out

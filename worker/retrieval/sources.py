@@ -9,11 +9,11 @@ is an HTML body (as Zendesk Guide exports them) is recognised by its block tags,
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from pathlib import Path
 
 from worker.errors import ConfigError
+from worker.jsonl import iter_jsonl
 from worker.retrieval.chunking import Article, html_to_markdown
 
 DEFAULT_LANGUAGE = "en"
@@ -52,19 +52,18 @@ def _read_folder(root: Path) -> list[Article]:
 
 
 def _read_jsonl(path: Path) -> list[Article]:
+    def bad(n: int, why: Exception) -> SourceError:
+        return SourceError(f"{path}:{n}: expected a JSON object with doc_id, title, text ({why})")
+
     out: list[Article] = []
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                doc_id, title, text = str(row["doc_id"]), str(row.get("title") or ""), str(row["text"])
-            except (ValueError, KeyError, TypeError) as exc:
-                raise SourceError(f"{path}:{n}: expected a JSON object with doc_id, title, text ({exc})") from exc
-            is_html = row["html"] if "html" in row else bool(_LOOKS_HTML.search(text))
-            body = html_to_markdown(text) if is_html else text
-            out.append(Article(doc_id, title, body, str(row.get("language") or DEFAULT_LANGUAGE).lower()))
+    for n, row in iter_jsonl(path, error=bad):
+        try:
+            doc_id, title, text = str(row["doc_id"]), str(row.get("title") or ""), str(row["text"])
+        except (KeyError, TypeError) as exc:
+            raise bad(n, exc) from exc
+        is_html = row["html"] if "html" in row else bool(_LOOKS_HTML.search(text))
+        body = html_to_markdown(text) if is_html else text
+        out.append(Article(doc_id, title, body, str(row.get("language") or DEFAULT_LANGUAGE).lower()))
     return out
 
 
