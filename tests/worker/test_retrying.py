@@ -53,7 +53,8 @@ def test_hop_policy_keeps_trying_for_the_patience_as_kombu_counts_waits(patience
     assert max(waits) <= p["interval_max"]
 
 
-def test_every_hop_after_the_first_carries_the_patient_policy() -> None:
+def test_every_hop_after_the_first_carries_the_patient_policy(use_env: dict[str, str]) -> None:
+    # use_env: importing the tasks binds the process's Celery app to the test Redis, never a developer's
     from producer.enqueue import _signatures
     from worker.settings import load_settings
 

@@ -23,7 +23,8 @@ def test_an_empty_api_key_is_a_start_up_error(monkeypatch: pytest.MonkeyPatch) -
         load_settings(provider="anthropic")
 
 
-def test_write_backs_go_to_the_deliver_queue_and_workers_consume_every_queue_once() -> None:
+def test_write_backs_go_to_the_deliver_queue_and_workers_consume_every_queue_once(use_env: dict[str, str]) -> None:
+    # use_env: importing worker.app binds the process's Celery app to the test Redis, never a developer's
     from worker.app import create_app
     from worker.settings import load_settings
 
