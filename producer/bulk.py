@@ -21,6 +21,7 @@ from typing import Any, Literal
 from producer.enqueue import Enqueuer, parse_ticket
 from worker import clock
 from worker.errors import TicketInvalid
+from worker.jsonl import describe, jsonl_values
 from worker.models import Ticket
 
 Format = Literal["auto", "jsonl", "csv"]
@@ -82,19 +83,9 @@ def _read_text(path: Path) -> str:
 
 
 def jsonl_rows(path: Path) -> Iterator[tuple[int, Any | TicketInvalid]]:
-    """(line, parsed JSON or the error) for each non-blank line."""
-    with path.open("rb") as fh:
-        for n, raw in enumerate(fh, 1):
-            if not raw.strip():
-                continue
-            try:
-                yield n, json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError as exc:
-                yield n, TicketInvalid(f"not UTF-8 ({exc.reason})", line=n)
-            except RecursionError:
-                yield n, TicketInvalid("JSON nested too deeply", line=n)
-            except ValueError as exc:
-                yield n, TicketInvalid(f"not valid JSON: {exc}", line=n)
+    """(line, parsed JSON or the error) for each non-blank line; a bad line is reported, the rest go on."""
+    for n, value, cause in jsonl_values(path):
+        yield n, (TicketInvalid(describe(cause), line=n) if cause is not None else value)
 
 
 def _json_cell(value: str, column: str, line: int) -> Any:

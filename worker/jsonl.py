@@ -48,12 +48,9 @@ def describe(cause: Exception) -> str:
     return f"not valid JSON ({cause})"
 
 
-def iter_jsonl(path: Path, *, error: ErrorFactory | None = None) -> Iterator[tuple[int, Any]]:
-    """(line number, parsed JSON value) for each non-blank line of `path`, lazily.
-
-    A line that cannot be read raises `error(line, cause)` from the cause, or a `JsonlError` when no
-    `error` is given.
-    """
+def jsonl_values(path: Path) -> Iterator[tuple[int, Any, Exception | None]]:
+    """(line number, parsed value, None), or (line number, None, the cause) for a line that cannot be
+    read, for each non-blank line of `path`, lazily: for readers that report a bad line and go on."""
     with path.open("rb") as fh:
         for n, raw in enumerate(fh, 1):
             if n == 1:
@@ -63,5 +60,18 @@ def iter_jsonl(path: Path, *, error: ErrorFactory | None = None) -> Iterator[tup
             try:
                 value = json.loads(raw.decode("utf-8"))
             except (ValueError, RecursionError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-                raise (error(n, exc) if error else JsonlError(path, n, describe(exc))) from exc
-            yield n, value
+                yield n, None, exc
+                continue
+            yield n, value, None
+
+
+def iter_jsonl(path: Path, *, error: ErrorFactory | None = None) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed JSON value) for each non-blank line of `path`, lazily.
+
+    A line that cannot be read raises `error(line, cause)` from the cause, or a `JsonlError` when no
+    `error` is given.
+    """
+    for n, value, cause in jsonl_values(path):
+        if cause is not None:
+            raise (error(n, cause) if error else JsonlError(path, n, describe(cause))) from cause
+        yield n, value

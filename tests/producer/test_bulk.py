@@ -85,3 +85,11 @@ def test_the_import_command_prints_a_summary_and_exits_2_on_rejections(tmp_path:
     ok.write_text('{"id": "k1", "message": "ok"}\n')
     again = CliRunner().invoke(cli, ["import", str(ok), "--json"])
     assert again.exit_code == 0 and json.loads(again.stdout.strip().splitlines()[-1])["duplicates"] == 1
+
+
+def test_a_jsonl_export_with_a_byte_order_mark_imports_and_a_bad_line_is_reported(tmp_path: Path, r: redis.Redis, settings: Settings) -> None:
+    f = tmp_path / "t.jsonl"
+    f.write_bytes(b'\xef\xbb\xbf{"id": "b1", "message": "ok"}\n{"id": "b2", "message": \n{"id": "b3", "message": "ok too"}\n')
+    out = import_file(f, Enqueuer(r, settings))
+    assert out.enqueued == 2 and [x.line for x in out.rejected] == [2]
+    assert accepted_ids(r) == {"b1", "b3"}

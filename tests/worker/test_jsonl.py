@@ -120,3 +120,13 @@ def test_each_reader_names_the_line_of_bad_bytes_with_its_own_error(tmp_path: Pa
 def test_each_reader_refuses_a_line_that_is_not_an_object_naming_it(tmp_path: Path, read: Callable[[Path], list[Any]], kind: type[Exception], good: bytes) -> None:
     with pytest.raises(kind, match=r"rows\.jsonl:2: "):
         read(_file(tmp_path, good + b'\n["not", "an", "object"]\n'))
+
+
+def test_jsonl_values_reports_a_bad_line_and_goes_on(tmp_path: Path) -> None:
+    from worker.jsonl import jsonl_values
+
+    p = tmp_path / "t.jsonl"
+    p.write_bytes(b'\xef\xbb\xbf{"a": 1}\n{oops\n\xff\n{"b": 2}\n')
+    rows = list(jsonl_values(p))
+    assert [(n, v) for n, v, c in rows if c is None] == [(1, {"a": 1}), (4, {"b": 2})]
+    assert [(n, type(c).__name__) for n, _v, c in rows if c is not None] == [(2, "JSONDecodeError"), (3, "UnicodeDecodeError")]
