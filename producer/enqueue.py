@@ -14,7 +14,6 @@ from pydantic import ValidationError
 from worker import clock, conversation, debounce, keys
 from worker.errors import TicketInvalid
 from worker.models import Ticket, TicketResult
-from worker.retrying import hop_retry_policy
 from worker.settings import Settings, get_settings
 
 # Accept once: dedupe marker, stored payload (for the reaper) and inflight deadline together.
@@ -55,17 +54,14 @@ def parse_ticket(data: Any, *, source: str | None = None, line: int | None = Non
         raise TicketInvalid(f"{field or 'ticket'}: {err.get('msg', 'invalid')}", field=field or None, line=line) from exc
 
 
-def _signatures(payload: dict[str, Any], settings: Settings) -> Any:
+def _signatures(payload: dict[str, Any]) -> Any:
     from worker.tasks import classify_task, escalate_task, generate_task, retrieve_task
 
     # argsrepr: Celery copies a task's arguments into message headers and logs; a ticket id is enough there.
     uid = f"{payload['ticket']['source']}:{payload['ticket']['id']}"
-    opts: dict[str, Any] = {"argsrepr": uid}
-    # The later stages are published by the worker that did the stage before: it waits out a broker
-    # restart (worker/retrying.hop_retry_policy; the producer's TICKETFLOW_PUBLISH_PATIENCE_S travels with the chain).
-    hop = {**opts, "retry_policy": hop_retry_policy(settings.publish_patience_s)}
+    opts = {"argsrepr": uid}
     return chain(
-        classify_task.s(payload).set(**opts), retrieve_task.s().set(**hop), generate_task.s().set(**hop), escalate_task.s().set(**hop)
+        classify_task.s(payload).set(**opts), retrieve_task.s().set(**opts), generate_task.s().set(**opts), escalate_task.s().set(**opts)
     )
 
 
@@ -107,7 +103,7 @@ class Enqueuer:
         if not ok:
             return Enqueued(ticket.uid, accepted=False)
         try:
-            _signatures(payload, s).apply_async(countdown=s.debounce_s if group is not None else None)
+            _signatures(payload).apply_async(countdown=s.debounce_s if group is not None else None)
         except Exception:
             # The broker refused: undo the acceptance so a retry of this call starts clean.
             pipe = self.r.pipeline()

@@ -1,4 +1,4 @@
-"""Worker start-up: build models and index before the first ticket; run the reaper in the background."""
+"""Worker start-up: patient publishing, models and index built before the first ticket, the reaper in the background."""
 
 from __future__ import annotations
 
@@ -6,14 +6,26 @@ import logging
 import threading
 from typing import Any
 
-from celery.signals import worker_process_init, worker_ready
+from celery.signals import celeryd_init, worker_process_init, worker_ready
 
 from worker import clock, keys, runtime
 from worker.reaper import reap
+from worker.retrying import hop_retry_policy
 from worker.settings import get_settings
 
 log = logging.getLogger("ticketflow.lifecycle")
 
+
+
+@celeryd_init.connect
+def patient_publishing(conf: Any = None, **_: Any) -> None:
+    """Every publish a worker makes (next stage, retry, write-back) waits out a broker restart.
+
+    Set on the worker's configuration before it starts, so producers (API, CLI) keep Celery's fast
+    default and answer their callers at once; see worker/retrying.hop_retry_policy.
+    """
+    if conf is not None:
+        conf.task_publish_retry_policy = hop_retry_policy(get_settings().publish_patience_s)
 
 
 @worker_process_init.connect

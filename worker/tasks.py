@@ -18,7 +18,7 @@ from worker.app import app
 from worker.errors import RateLimited
 from worker.escalate import Context
 from worker.models import Failure, TicketResult
-from worker.retrying import BROKER_DOWN, RETRYABLE, backoff, failure_reason, hop_retry_policy, retry_after_of, retry_fits_deadline
+from worker.retrying import BROKER_DOWN, RETRYABLE, backoff, failure_reason, retry_after_of, retry_fits_deadline
 from worker.settings import get_settings
 from worker.sinks import progress
 
@@ -44,7 +44,7 @@ def _run(task: Task, stage: str, payload: dict[str, Any], step: Callable[[Ticket
         wait = backoff(task.request.retries, base=settings.retry_backoff_s, cap=settings.retry_backoff_max_s, retry_after=retry_after_of(exc))
         if task.request.retries < allowance and retry_fits_deadline(state.enqueued_at, clock.now(), wait, settings.inflight_deadline_s):
             log.warning("stage %s transient error, retry in %.2fs", stage, wait, extra={"ticket_id": state.ticket.uid, "stage": stage, "error": type(exc).__name__})
-            raise task.retry(exc=exc, countdown=wait, max_retries=allowance, retry_policy=hop_retry_policy(settings.publish_patience_s)) from exc
+            raise task.retry(exc=exc, countdown=wait, max_retries=allowance) from exc
         state.failure = Failure(stage=stage, error=f"{type(exc).__name__}: {exc}"[:500], reason=failure_reason(exc))
     except Exception as exc:  # permanent: the ticket goes to a human with the reason attached
         log.exception("stage %s failed for good", stage, extra={"ticket_id": state.ticket.uid, "stage": stage})
@@ -107,7 +107,7 @@ def escalate_task(self: Task, payload: dict[str, Any]) -> dict[str, Any]:
         transient = isinstance(exc, RETRYABLE)
         wait = backoff(self.request.retries, base=settings.retry_backoff_s, cap=settings.retry_backoff_max_s)
         if transient and self.request.retries < settings.retry_max and retry_fits_deadline(state.enqueued_at, clock.now(), wait, settings.inflight_deadline_s):
-            raise self.retry(exc=exc, countdown=wait, retry_policy=hop_retry_policy(settings.publish_patience_s)) from exc
+            raise self.retry(exc=exc, countdown=wait) from exc
         # Out of retries, or the decision itself failed: publish the escalation now, so the ticket
         # still reaches a human (with the reason) rather than waiting for the reaper.
         log.log(logging.ERROR, "escalate %s; publishing as automation_failed", "out of retries" if transient else "failed",
@@ -131,7 +131,7 @@ def _while_redis_is_up(task: Task, step: Callable[[], T]) -> T:
         settings = get_settings()
         wait = backoff(min(int(task.request.retries), 6), base=settings.retry_backoff_s, cap=settings.retry_backoff_max_s)
         log.warning("Redis unreachable while publishing; retrying in %.1fs", wait)  # the ticket id comes from the task context
-        raise task.retry(exc=exc, countdown=wait, max_retries=None, retry_policy=hop_retry_policy(settings.publish_patience_s)) from exc
+        raise task.retry(exc=exc, countdown=wait, max_retries=None) from exc
 
 
 def after_publish(state: TicketResult, *, dedupe: str) -> None:
@@ -149,7 +149,7 @@ def after_publish(state: TicketResult, *, dedupe: str) -> None:
     from worker.sinks.registry import sink_for
 
     if sink_for(state.ticket.source, get_settings()) is not None:
-        deliver_task.apply_async((state.model_dump(mode="json"),), retry_policy=hop_retry_policy(get_settings().publish_patience_s))
+        deliver_task.delay(state.model_dump(mode="json"))
 
 
 @app.task(name="ticketflow.deliver", **TASK_OPTS)
@@ -164,7 +164,7 @@ def deliver_task(self: Task, payload: dict[str, Any]) -> None:
     except RETRYABLE as exc:
         if self.request.retries < settings.retry_max:
             wait = backoff(self.request.retries, base=settings.retry_backoff_s, cap=settings.retry_backoff_max_s, retry_after=retry_after_of(exc))
-            raise self.retry(exc=exc, countdown=wait, retry_policy=hop_retry_policy(settings.publish_patience_s)) from exc
+            raise self.retry(exc=exc, countdown=wait) from exc
         dead_letter(state, "deliver", exc, dedupe=str(self.request.id))
     except Exception as exc:
         dead_letter(state, "deliver", exc, dedupe=str(self.request.id))

@@ -53,15 +53,18 @@ def test_hop_policy_keeps_trying_for_the_patience_as_kombu_counts_waits(patience
     assert max(waits) <= p["interval_max"]
 
 
-def test_every_hop_after_the_first_carries_the_patient_policy(use_env: dict[str, str]) -> None:
-    # use_env: importing the tasks binds the process's Celery app to the test Redis, never a developer's
-    from producer.enqueue import _signatures
+def test_workers_publish_patiently_and_producers_keep_the_fast_default(use_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # use_env: importing worker.app binds the process's Celery app to the test Redis, never a developer's
+    from worker import lifecycle, runtime
+    from worker.app import create_app
     from worker.settings import load_settings
 
-    sig = _signatures({"ticket": {"id": "1", "source": "api"}}, load_settings(publish_patience_s=30.0))
-    first, *later = sig.tasks
-    assert "retry_policy" not in first.options  # the producer answers its caller fast
-    assert [s.options["retry_policy"] for s in later] == [hop_retry_policy(30.0)] * 3
+    monkeypatch.setenv("TICKETFLOW_PUBLISH_PATIENCE_S", "30")
+    runtime.reset()
+    producer, worker = create_app(load_settings()), create_app(load_settings())
+    lifecycle.patient_publishing(conf=worker.conf)  # what celeryd_init does in a worker process
+    assert worker.conf.task_publish_retry_policy == hop_retry_policy(30.0)
+    assert producer.conf.task_publish_retry_policy["max_retries"] == 3  # Celery's default: a 503 at once
 
 
 @pytest.mark.parametrize(
