@@ -51,7 +51,7 @@ class TopicCounter(Protocol):
 def record_topic(r: redis.Redis, customer_id: str, topic: str, ticket_id: str, ttl_s: int) -> int:
     """Count the distinct tickets in which this customer raised this topic (idempotent per ticket)."""
     key = keys.topic_key(customer_id, topic)
-    pipe = r.pipeline()
+    pipe = r.pipeline(transaction=False)  # idempotent per ticket: no MULTI/EXEC needed
     pipe.sadd(key, ticket_id)
     pipe.expire(key, ttl_s)
     pipe.scard(key)
@@ -105,7 +105,7 @@ def record_turn(r: redis.Redis, ticket: Ticket, at: float, ttl_s: int, *, reply:
     """
     key = _turns_key(ticket.source, ticket.customer_id)
     entry = json.dumps({"ticket": ticket.uid, "text": ticket.message[:2000], "reply": (reply or "")[:2000]})
-    pipe = r.pipeline()
+    pipe = r.pipeline(transaction=False)  # idempotent per ticket: no MULTI/EXEC needed
     pipe.hset(key, ticket.uid, entry)
     pipe.zadd(f"{key}:order", {ticket.uid: at})
     pipe.expire(key, ttl_s)
@@ -129,14 +129,18 @@ def recent_turns(r: redis.Redis, source: str, customer_id: str, *, exclude: str 
     return out[-n:]
 
 
-def thread_turn(r: redis.Redis, source: str, thread_id: str, ticket_uid: str, ttl_s: int) -> int:
-    """Count this ticket as a turn of its thread and return the thread's turns so far (idempotent per ticket)."""
-    key = f"{keys.conversation_key(source, thread_id)}:turns"
-    pipe = r.pipeline()
+def thread_turn(r: redis.Redis, source: str, thread_id: str, ticket_uid: str, ttl_s: int) -> tuple[bool, int]:
+    """Count this ticket as a turn of its thread (idempotent per ticket); return whether an agent owns
+    the thread and the thread's turns so far. One round trip: it runs once per ticket."""
+    conv = keys.conversation_key(source, thread_id)
+    key = f"{conv}:turns"
+    pipe = r.pipeline(transaction=False)
+    pipe.hget(conv, "owner")
     pipe.sadd(key, ticket_uid)
     pipe.expire(key, ttl_s)
     pipe.scard(key)
-    return int(pipe.execute()[2])
+    owner, _added, _ttl, turns = pipe.execute()
+    return owner in (b"human", "human"), int(turns)
 
 
 # --- ownership -------------------------------------------------------------------------------------

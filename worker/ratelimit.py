@@ -181,6 +181,10 @@ class RateLimiter:
                 out.append((keys.ratelimit_key(f"{self.provider}:{model}:{dim}"), 60.0 * US / (per_min * (1 - self.headroom)), max(0, cost)))
         return out
 
+    def counts_input_tokens(self, model: str) -> bool:
+        """Whether `model` has an input-token budget: only then is a call's token estimate worth making."""
+        return self.limits(model).itpm > 0
+
     def acquire(self, model: str, *, input_tokens: int, output_tokens: int, holder: str | None = None) -> Reservation:
         """Reserve one call, sleeping up to `max_wait_s` for the slot; raise RateLimited when it is further away.
 

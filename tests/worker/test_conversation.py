@@ -166,7 +166,13 @@ def test_billing_account_and_hand_off_topics_are_the_intent_whatever_the_words()
 
 
 def test_thread_turns_count_each_ticket_once_and_expire(r: redis.Redis) -> None:
-    counts = [conv.thread_turn(r, "zendesk", "42", uid, ttl_s=60) for uid in ("a", "b", "b", "c")]
+    counts = [conv.thread_turn(r, "zendesk", "42", uid, ttl_s=60)[1] for uid in ("a", "b", "b", "c")]
     assert counts == [1, 2, 2, 3]
-    assert conv.thread_turn(r, "zendesk", "43", "a", ttl_s=60) == 1
+    assert conv.thread_turn(r, "zendesk", "43", "a", ttl_s=60) == (False, 1)
     assert 0 < r.ttl(f"{keys.conversation_key('zendesk', '42')}:turns") <= 60
+
+
+def test_thread_turn_also_says_whether_an_agent_owns_the_thread(r: redis.Redis) -> None:
+    assert conv.thread_turn(r, "zendesk", "44", "a", ttl_s=60) == (False, 1)
+    conv.mark_human_owner(r, "zendesk", "44", "agent-7", ttl_s=60)
+    assert conv.thread_turn(r, "zendesk", "44", "b", ttl_s=60) == (True, 2)

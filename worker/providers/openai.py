@@ -88,7 +88,7 @@ class OpenAIProvider:
 
     def _call(self, stage: str, body: dict[str, Any], holder: str) -> tuple[str, Usage]:
         model = body["model"]
-        estimate = prompts.estimate_tokens(json.dumps(body["messages"]))
+        estimate = prompts.estimate_tokens(json.dumps(body["messages"])) if self.limiter.counts_input_tokens(model) else 0
         reservation = self.limiter.acquire(model, input_tokens=estimate, output_tokens=body["max_completion_tokens"], holder=holder)
         try:
             resp = self.client.chat.completions.create(**body)
