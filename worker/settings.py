@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     # Scores are calibrated probabilities in [0, 1] that the top article answers the ticket; 0.65
     # maximises Youden's J on corpus/tickets/sample.jsonl (`ticketflow eval-retrieval --calibrate`).
     retrieval_min_score: float = 0.4  # below this the top chunk counts as "no relevant docs" (calibrated, see README)
+    # Answerability (worker/retrieval/answerable.py): when more than this share of a ticket's salient terms' IDF weight
+    # is in none of the top 3 sections (and in 3 or more terms), every score is 0: "no relevant docs". 1 = off.
+    retrieval_uncovered_max: float = 0.65
     retrieval_source: Path | None = None  # help centre the worker serves (folder or JSONL); None = corpus_dir
     retrieval_embeddings: Literal["local", "openai"] = "local"  # openai: openai_embedding_model, needs OPENAI_API_KEY
     retrieval_auto_rebuild: bool = True  # a worker whose index is stale re-indexes the changed articles at start-up
@@ -133,6 +136,8 @@ class Settings(BaseSettings):
             raise ValueError("TICKETFLOW_RETRIEVAL_EMBEDDINGS=openai needs OPENAI_API_KEY")
         if not 0.0 <= self.retrieval_min_score <= 1.0:
             raise ValueError("TICKETFLOW_RETRIEVAL_MIN_SCORE is a calibrated probability: between 0 and 1")
+        if not 0.0 <= self.retrieval_uncovered_max <= 1.0:
+            raise ValueError("TICKETFLOW_RETRIEVAL_UNCOVERED_MAX is a share of the ticket's weight: between 0 and 1")
         if self.task_soft_time_limit_s >= self.task_time_limit_s:
             raise ValueError("task_soft_time_limit_s must be below task_time_limit_s")
         bad = set(self.auto_intent_set) - {"faq", "account", "billing", "bug", "escalate"}

@@ -7,6 +7,7 @@
     dense.py      local LSA encoder (numpy), OpenAI embeddings when configured
     index.py      the hash-keyed index file; incremental rebuilds
     search.py     hybrid RRF search, calibrated scores, per-language views
+    answerable.py salient ticket terms no retrieved section holds: the help centre does not answer it
     language.py   the customer's language
     evaluate.py   hit@1 / hit@3 / MRR@10 against a plain BM25 baseline
     calibrate.py  score calibration and the "nothing relevant" threshold

@@ -8,10 +8,13 @@ Both signals rank chunks; each article takes the rank of its best chunk, and RRF
 over the two lists, so an article both signals like beats one only a single signal loves, without
 having to put BM25 scores and cosines on one scale. The score handed to the pipeline is separate
 from the fusion: a calibrated probability that the top article answers the query (see `confidence`).
+When the ticket's salient terms are mostly in none of the top sections (answerable.py), the help
+centre does not answer it however well the rest matched: every hit's score is then 0.
 
 Languages: a query searches the chunks of its own language (when the help centre has that
 language) and of the help centre's main language; an article that exists in the customer's
-language is returned in it.
+language is returned in it. The answerability check runs on queries in the main language (or an
+unknown one) only: words an English help centre lacks say nothing about a Spanish ticket's topic.
 """
 
 from __future__ import annotations
@@ -22,11 +25,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from worker.retrieval.answerable import Answerability, answerability
 from worker.retrieval.index import Index
 from worker.retrieval.lexical import BM25
 
 RRF_K = 60
 DEPTH = 64  # chunks taken from each signal before fusion
+ANSWER_FROM = 3  # top sections the reply is written from: the ones that must mention the ticket's salient terms
 # Logistic calibration of "this article answers the ticket", fitted on the team's own labelled
 # tickets and questions by `ticketflow eval-retrieval --calibrate` (worker/retrieval/calibrate.py).
 # Features: dense cosine of the article's best chunk, the IDF-weighted share of query terms it holds, its cosine lead
@@ -64,7 +69,13 @@ class Hit:
 class HybridSearcher:
     """Searches one Index; built once per process (postings and per-language views are precomputed)."""
 
-    def __init__(self, index: Index) -> None:
+    def __init__(self, index: Index, uncovered_max: float | None = None) -> None:
+        """`uncovered_max`: the answerability check's limit (1 turns it off); None reads TICKETFLOW_RETRIEVAL_UNCOVERED_MAX."""
+        if uncovered_max is None:
+            from worker.settings import get_settings
+
+            uncovered_max = get_settings().retrieval_uncovered_max
+        self.uncovered_max = uncovered_max
         self.index = index
         self.bm25 = BM25(index.counts)
         langs = Counter(p.language for p in index.passages)
@@ -122,7 +133,21 @@ class HybridSearcher:
             dr = dense_docs.index(doc) + 1 if doc in dense_docs else None
             hit = Hit(int(rows[local]), 0.0, fused[doc], round(c, 4), round(cov, 4), round(margin, 4), lr == 1 and dr == 1, lr, dr)
             out.append(replace(hit, score=round(confidence(hit.features), 4)))
+        in_main = (language or self.main_language) == self.main_language
+        if out and in_main and self.uncovered_max < 1.0 and self.answerability(query, out).unanswerable(self.uncovered_max):
+            out = [replace(h, score=0.0) for h in out]
         return out
+
+    def answerability(self, query: str, hits: list[Hit]) -> Answerability:
+        """How much of `query` the top ANSWER_FROM hits' sections leave unmentioned, weighed by this index's IDF."""
+        vocab, bm25 = self.index.counts.vocab, self.bm25
+
+        def idf(term: str) -> float | None:
+            j = bm25.index.get(term)
+            return None if j is None else float(bm25.idf[j])
+
+        sections = [{vocab[j] for j in bm25.terms_of(h.row).tolist()} for h in hits[:ANSWER_FROM]]
+        return answerability(query, sections, idf, bm25.max_idf)
 
     def _doc_ranking(self, rows: np.ndarray, order: np.ndarray) -> list[int]:
         seen: dict[int, None] = {}

@@ -1,0 +1,82 @@
+"""Answerability: a ticket whose salient terms no retrieved section holds is not answered by the help centre."""
+
+from __future__ import annotations
+
+import pytest
+
+from worker.errors import ConfigError
+from worker.retrieval.answerable import answerability, one_edit, salient_terms
+from worker.settings import load_settings
+
+IDF = {"export": 2.0, "project": 1.0, "excel": 3.0, "csv": 3.0, "staff": 2.5, "report": 2.0, "ship": 2.0}
+UNKNOWN = 6.0
+
+
+def known(term: str) -> bool:
+    return term in IDF
+
+
+def gate(text: str, *sections: set[str]) -> tuple[float, tuple[str, ...], bool]:
+    a = answerability(text, list(sections), IDF.get, UNKNOWN)
+    return a.share, a.uncovered, a.unanswerable(0.65)
+
+
+def test_salient_terms_drop_stop_words_greetings_generic_words_and_numbers() -> None:
+    text = "Hi there, thanks! Yesterday I tried again: can we export project 42 to Excel by 5pm? Cheers, really appreciate it"
+    assert salient_terms(text, known) == ["export", "project", "excel"]
+
+
+def test_acronyms_and_product_names_are_salient() -> None:
+    assert salient_terms("Does the EHR connector support HL7 or FHIR?", known) == ["ehr", "connector", "support", "fhir"]
+
+
+def test_misspelt_filler_is_dropped_but_a_help_centre_word_is_never_taken_for_a_typo() -> None:
+    assert salient_terms("woudl it be posible ot export", known) == ["export"]
+    # "staff" is one letter from the filler word "stuff", but the help centre uses it: a word, not a typo
+    assert salient_terms("staff stuff", known) == ["staff"]
+    assert salient_terms("staff stuff", lambda t: False) == []
+
+
+def test_other_languages_function_words_are_not_salient() -> None:
+    assert salient_terms("Hola, ¿cómo exporto el proyecto a Excel? Gracias", known) == ["cómo", "exporto", "proyecto", "excel"]
+
+
+def test_a_ticket_whose_terms_the_sections_hold_is_answerable() -> None:
+    share, uncovered, fires = gate("How do I export a project to Excel?", {"export", "project", "excel", "csv"})
+    assert (share, uncovered, fires) == (0.0, (), False)
+
+
+def test_inflections_and_typos_of_unknown_words_count_as_covered() -> None:
+    # "exporter" is held as "export", "report" as "reporter"; "spreadshet" (a word the help centre never uses) is one letter off
+    share, uncovered, _ = gate("exporter report spreadshet", {"export", "reporter", "spreadsheet"})
+    assert uncovered == () and share == 0.0
+    assert gate("exporter report spreadshet", {"import"})[1] == ("exporter", "report", "spreadshet")
+
+
+def test_rare_terms_no_section_holds_make_the_ticket_unanswerable() -> None:
+    share, uncovered, fires = gate("Can we export the project to our EHR through an HL7 FHIR connector?", {"export", "project", "csv"})
+    assert uncovered == ("ehr", "fhir", "connector")
+    assert share == pytest.approx(18 / 21, abs=1e-4)
+    assert fires
+
+
+def test_one_or_two_unknown_words_a_place_or_a_typo_do_not_decide() -> None:
+    share, uncovered, fires = gate("do you shpi to Munich?", {"ship", "delivery"})
+    assert uncovered == ("shpi", "munich") and share > 0.65
+    assert not fires
+
+
+def test_a_ticket_with_nothing_salient_names_nothing_an_article_answers() -> None:
+    a = answerability("hello??? anyone there? please help", [{"export"}], IDF.get, UNKNOWN)
+    assert a.salient == () and a.unanswerable(0.65)
+    assert not a.unanswerable(1.0), "1 turns the check off"
+
+
+def test_one_edit_counts_insertions_deletions_substitutions_and_swaps() -> None:
+    assert one_edit("shpi", "ship") and one_edit("orderr", "order") and one_edit("colour", "color") and one_edit("fone", "fine")
+    assert not one_edit("lines", "link") and not one_edit("watch", "wtahc")
+
+
+def test_the_limit_is_a_share() -> None:
+    with pytest.raises(ConfigError):
+        load_settings(retrieval_uncovered_max=1.5)

@@ -1,0 +1,177 @@
+"""Answerability: does any retrieved section mention what the ticket is about?
+
+Retrieval always finds something, and a loosely related section can score above the threshold: a
+question about a compliance contract lands on the privacy article, one about a device the company
+does not sell on the set-up of one it does. What gives it away is the ticket's salient terms, the
+ones rare in the help centre or absent from it (product names, acronyms, feature nouns): no
+retrieved section contains them.
+
+    ticket -> salient terms (stop words, greetings, generic words, numbers and typos of those dropped)
+           -> weight each by the help centre's IDF (a term it never uses counts as the rarest)
+           -> uncovered: no retrieved section holds the term (nor an inflection of it, nor, for a
+              word the help centre never uses, a one-letter typo of it)
+    unanswerable when the uncovered terms hold more than `max_share` of the weight and there are at
+    least MIN_UNCOVERED_TERMS of them (one or two are usually a name, a place or a typo the answer
+    does not depend on: "do you ship to Munich?"), or when the ticket has no salient term at all.
+
+Pure functions over strings; the searcher supplies the help centre's IDF and the sections' terms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+
+from worker.retrieval.analysis import ALL_STOPWORDS, stem
+from worker.text import tokens
+
+MIN_UNCOVERED_TERMS = 3
+INFLECTION = 3  # letters an inflection may add ("export" / "exporter"); the shorter form keeps at least MIN_STEM
+MIN_STEM = 4
+TYPO_MIN = 5  # shorter words one edit apart are usually different words ("line", "link")
+
+# Words of any support conversation that never name what it is about: time and date words, hedges,
+# conversational verbs, reply prefixes, chat abbreviations, greetings in the languages tickets arrive in.
+GENERIC_WORDS = frozenset(
+    [
+        "about", "above", "across", "actually", "after", "again", "against", "ago", "ahead", "almost", "already", "although", "always",
+        "anybody", "anyone", "anything", "anyway", "anyways", "anywhere", "appreciate", "appreciated", "around", "ask", "asked",
+        "asking", "asks", "away", "back", "bad", "basically", "because", "before", "best", "better", "big", "bit", "both", "btw", "bye",
+        "cheers", "come", "comes", "coming", "completely", "currently", "day", "days", "definitely", "done", "dont", "don't", "doesn't",
+        "didn't", "isn't", "aren't", "wasn't", "won't", "can't", "couldn't", "wouldn't", "shouldn't", "haven't", "hasn't", "either",
+        "else", "even", "ever", "every", "everybody", "everyone", "everything", "exactly", "fine", "first", "follow", "following", "fw",
+        "fwd", "fyi", "gets", "getting", "give", "given", "go", "goes", "going", "gone", "gonna", "good", "great", "guess", "guy",
+        "guys", "happen", "happened", "happens", "having", "hello", "help", "helped", "helping", "here", "hey", "hi", "hope",
+        "hopefully", "however", "i'd", "i'll", "i've", "idea", "instead", "it'll", "kind", "kindly", "know", "knows", "last", "later",
+        "let", "let's", "like", "likely", "little", "lol", "look", "looked", "looking", "lot", "lots", "made", "make", "makes",
+        "making", "many", "maybe", "mean", "means", "might", "mine", "minute", "minutes", "month", "months", "more", "morning", "much",
+        "must", "need", "needed", "needs", "never", "next", "nice", "night", "nothing", "now", "obviously", "often", "ok", "okay",
+        "omg", "once", "one", "ones", "only", "other", "others", "otherwise", "out", "perhaps", "please", "pls", "plz", "possible",
+        "possibly", "pretty", "probably", "problem", "problems", "question", "questions", "quick", "quickly", "quite", "rather", "re",
+        "really", "reason", "regards", "right", "said", "same", "say", "saying", "says", "see", "seeing", "seem", "seemed", "seems",
+        "seen", "seriously", "should", "simple", "since", "small", "some", "somebody", "somehow", "someone", "something", "sometimes",
+        "somewhere", "soon", "sorry", "still", "strange", "stuff", "sure", "take", "takes", "taking", "tell", "than", "thanks",
+        "that's", "there's", "thing", "things", "think", "though", "thought", "thx", "today", "tomorrow", "tonight", "too", "totally",
+        "tried", "tries", "try", "trying", "twice", "ty", "unfortunately", "until", "up", "use", "used", "uses", "using", "usually",
+        "very", "want", "wanted", "wants", "way", "ways", "week", "weeks", "weird", "well", "we'll", "we're", "we've", "what's",
+        "whats", "when's", "where's", "whenever", "while", "who's", "whole", "wonder", "wondering", "work", "worked", "working",
+        "works", "wrong", "yeah", "year", "years", "yes", "yesterday", "yet", "you'd", "you'll", "you're", "you've", "monday",
+        "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june",
+        "july", "august", "september", "october", "november", "december", "hola", "gracias", "buenas", "buenos", "bonjour", "merci",
+        "salut", "hallo", "danke", "ciao", "grazie", "obrigado", "olá", "oi", "cordialement", "saludos"
+    ]
+)
+_IGNORED = ALL_STOPWORDS | GENERIC_WORDS
+_SHORT_TYPOS = frozenset(w[:i] + w[i + 1] + w[i] + w[i + 2 :] for w in _IGNORED if len(w) <= 3 for i in range(len(w) - 1))
+
+
+def one_edit(a: str, b: str) -> bool:
+    """Whether `a` and `b` differ by at most one insertion, deletion, substitution or swap of neighbours."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long[i]:
+        i += 1
+    return short[i:] == long[i + 1 :]
+
+
+def _is_ignored_typo(token: str) -> bool:
+    """A misspelt stop or generic word ("wuld", "frolm", "ot")."""
+    if len(token) <= 3:
+        return token in _SHORT_TYPOS
+    return len(token) >= TYPO_MIN and any(len(w) >= TYPO_MIN - 1 and one_edit(token, w) for w in _IGNORED)
+
+
+def truncations(term: str) -> list[str]:
+    """`term` and the shorter forms it may be an inflection of."""
+    return [term] + [term[:-d] for d in range(1, INFLECTION + 1) if len(term) - d >= MIN_STEM]
+
+
+def salient_terms(text: str, known: Callable[[str], bool]) -> list[str]:
+    """The ticket's content terms, distinct, in order, as the index spells them (stemmed).
+
+    Dropped: stop words of every supported language, GENERIC_WORDS, one-letter words, anything with a
+    digit (order numbers, dates, sizes), and, among words the help centre never uses (`known` says
+    which), misspellings of the dropped words."""
+    out: dict[str, None] = {}
+    for token in tokens(text):
+        if len(token) < 2 or token in _IGNORED or any(c.isdigit() for c in token):
+            continue
+        term = stem(token)
+        if not known(term) and _is_ignored_typo(token):
+            continue
+        out.setdefault(term, None)
+    return list(out)
+
+
+@dataclass(frozen=True)
+class Answerability:
+    """How much of the ticket no retrieved section mentions."""
+
+    share: float  # weighted share of the salient terms' IDF that no retrieved section holds, in [0, 1]
+    uncovered: tuple[str, ...]  # those terms
+    salient: tuple[str, ...]
+
+    def unanswerable(self, max_share: float, min_terms: int = MIN_UNCOVERED_TERMS) -> bool:
+        """More than `max_share` of the weight, in at least `min_terms` terms, is in no retrieved section, or
+        the ticket names nothing at all (whatever matched, matched on its filler). `max_share` >= 1: never."""
+        if max_share >= 1.0:
+            return False
+        return not self.salient or (len(self.uncovered) >= min_terms and self.share > max_share)
+
+
+def _covers(section: Collection[str], stems: Collection[str], term: str, known: bool) -> bool:
+    if any(t in section for t in truncations(term)) or term in stems:
+        return True
+    return not known and len(term) >= TYPO_MIN and any(len(s) >= TYPO_MIN and one_edit(term, s) for s in section)
+
+
+def answerability(
+    text: str,
+    sections: Sequence[Collection[str]],
+    idf: Callable[[str], float | None],
+    unknown_idf: float,
+) -> Answerability:
+    """How much of `text` the `sections` (each the set of its index terms) leave unmentioned.
+
+    `idf(term)` is the term's IDF in the help centre, None when the help centre never uses it (it
+    then weighs `unknown_idf`, the rarest possible)."""
+    known = _Known(idf)
+    terms = salient_terms(text, known)
+    have: set[str] = set().union(*sections) if sections else set()
+    stems = {t for s in have for t in truncations(s)[1:]}
+    total = uncovered_weight = 0.0
+    uncovered: list[str] = []
+    for term in terms:
+        idf_t = known.weight(term)
+        w = unknown_idf if idf_t is None else idf_t
+        total += w
+        if not _covers(have, stems, term, idf_t is not None):
+            uncovered.append(term)
+            uncovered_weight += w
+    share = uncovered_weight / total if total > 0 else 0.0
+    return Answerability(round(share, 4), tuple(uncovered), tuple(terms))
+
+
+class _Known:
+    """The help centre's vocabulary, an inflection counting as the word (memoised per call)."""
+
+    def __init__(self, idf: Callable[[str], float | None]) -> None:
+        self.idf = idf
+        self.cache: dict[str, float | None] = {}
+
+    def weight(self, term: str) -> float | None:
+        if term not in self.cache:
+            self.cache[term] = next((w for t in truncations(term) if (w := self.idf(t)) is not None), None)
+        return self.cache[term]
+
+    def __call__(self, term: str) -> bool:
+        return self.weight(term) is not None
