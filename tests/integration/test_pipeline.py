@@ -104,16 +104,21 @@ def test_retries_stop_before_the_deadline_so_the_real_reason_reaches_the_human(r
 
 def test_a_running_worker_publishes_with_the_patient_policy(r: redis.Redis, use_env: dict[str, str], start_workers: Callable[..., Workers]) -> None:
     # given a worker told to wait 30 s for a broker that went away
-    from worker.app import app
+    from worker.app import create_app
     from worker.retrying import hop_retry_policy
 
     start_workers(n=1, env={"TICKETFLOW_PUBLISH_PATIENCE_S": "30"})
-    # when asked for its configuration (Celery's remote control, over the same Redis)
+    # when asked for its configuration (Celery's remote control, over the same Redis), by an app of
+    # its own that is closed after: the process-wide app keeps no broker connections for later forks
+    control = create_app(load_settings())
     replies: dict[str, dict[str, object]] = {}
-    for _ in range(30):
-        replies = app.control.inspect(timeout=1.0).conf() or {}
-        if replies:
-            break
+    try:
+        for _ in range(30):
+            replies = control.control.inspect(timeout=1.0).conf() or {}
+            if replies:
+                break
+    finally:
+        control.close()
     # then it publishes every hop with that patience, not Celery's three quick tries
     [conf] = replies.values()
     assert conf["task_publish_retry_policy"] == hop_retry_policy(30.0)

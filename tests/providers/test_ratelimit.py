@@ -38,7 +38,9 @@ def _grab(url: str, n_threads: int, per_thread: int, out: mp.Queue) -> None:  # 
 
 def test_four_processes_with_three_threads_each_share_one_spacing(r: redis.Redis, redis_url: str) -> None:
     # given 4 processes x 3 threads asking for 60 calls at 1,200 rpm
-    ctx = mp.get_context("fork")
+    # spawn, not fork: after a Celery remote-control call earlier in the suite, kombu's after-fork
+    # cleanup in a forked child reads the inherited reply connection's pending BRPOP and hangs
+    ctx = mp.get_context("spawn")
     out: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
     procs = [ctx.Process(target=_grab, args=(redis_url, 3, 5, out)) for _ in range(4)]
     for p in procs:
