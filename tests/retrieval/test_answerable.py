@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from worker.errors import ConfigError
+from worker.retrieval import answerable as a
 from worker.retrieval.answerable import answerability, one_edit, salient_terms
 from worker.settings import load_settings
 
@@ -80,3 +83,22 @@ def test_one_edit_counts_insertions_deletions_substitutions_and_swaps() -> None:
 def test_the_limit_is_a_share() -> None:
     with pytest.raises(ConfigError):
         load_settings(retrieval_uncovered_max=1.5)
+
+
+@settings(max_examples=400, deadline=None)
+@given(word=st.sampled_from(sorted(a._IGNORED)), op=st.integers(0, 4), at=st.integers(0, 20), letter=st.sampled_from("abcdefghijklmnopqrstuvwxyzé"))
+def test_the_typo_index_finds_exactly_what_comparing_with_every_ignored_word_finds(word: str, op: int, at: int, letter: str) -> None:
+    t = list(word)
+    i = min(at, len(t))
+    if op == 0 and i < len(t):
+        t[i] = letter
+    elif op == 1:
+        t.insert(i, letter)
+    elif op == 2 and i < len(t):
+        del t[i]
+    elif op == 3 and i + 1 < len(t):
+        t[i], t[i + 1] = t[i + 1], t[i]
+    token = "".join(t)
+    brute = token in a._SHORT_TYPOS if len(token) <= 3 else (
+        len(token) >= a.TYPO_MIN and any(len(w) >= a.TYPO_MIN - 1 and a.one_edit(token, w) for w in a._IGNORED))
+    assert a._is_ignored_typo(token) == brute

@@ -83,11 +83,27 @@ def one_edit(a: str, b: str) -> bool:
     return short[i:] == long[i + 1 :]
 
 
+def _deletes(word: str) -> set[str]:
+    """`word` and every string one deleted letter away from it."""
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+# Symmetric-delete index of the ignored words typos are checked against: two words one edit apart
+# (insertion, deletion, substitution, swap of neighbours) always share a key, so a token is compared
+# with the few words under its own keys instead of all of them (this check runs on every ticket).
+_TYPO_KEYS: dict[str, tuple[str, ...]] = {}
+for _w in sorted(w for w in _IGNORED if len(w) >= TYPO_MIN - 1):
+    for _k in _deletes(_w):
+        _TYPO_KEYS[_k] = (*_TYPO_KEYS.get(_k, ()), _w)
+
+
 def _is_ignored_typo(token: str) -> bool:
     """A misspelt stop or generic word ("wuld", "frolm", "ot")."""
     if len(token) <= 3:
         return token in _SHORT_TYPOS
-    return len(token) >= TYPO_MIN and any(len(w) >= TYPO_MIN - 1 and one_edit(token, w) for w in _IGNORED)
+    if len(token) < TYPO_MIN:
+        return False
+    return any(one_edit(token, w) for k in _deletes(token) for w in _TYPO_KEYS.get(k, ()))
 
 
 def truncations(term: str) -> list[str]:
