@@ -105,9 +105,14 @@ def claim(r: redis.Redis, source: str, delivery_id: str, hold_s: int = 60) -> Li
     """Take a delivery for handling, atomically: `claimed` (yours now), `done` (handled before) or
     `handling` (another request is on it now: answer 409 so the helpdesk retries it later)."""
     key = delivery_key(source, delivery_id)
-    if r.set(key, _HANDLING, nx=True, ex=hold_s):
-        return "claimed"
-    return "handling" if r.get(key) == _HANDLING else "done"
+    for _ in range(3):
+        if r.set(key, _HANDLING, nx=True, ex=hold_s):
+            return "claimed"
+        held = r.get(key)
+        if held is not None:
+            return "handling" if held == _HANDLING else "done"
+        # released (a failed handler) or expired between the two calls: try to take it again
+    return "handling"
 
 
 def release(r: redis.Redis, source: str, delivery_id: str) -> None:

@@ -246,3 +246,21 @@ def test_malformed_intercom_payloads_are_422(client: TestClient, r: redis.Redis,
 def test_intercom_ping_is_acknowledged(client: TestClient) -> None:
     resp = post_ic(client, {"type": "notification_event", "id": "n-ping", "topic": "ping", "data": {"item": {}}})
     assert resp.status_code == 200 and resp.json()["enqueued"] == []
+
+
+def test_a_claim_released_between_the_set_and_the_get_is_taken_not_called_done() -> None:
+    import fakeredis
+
+    from producer.webhooks import events
+
+    fr = fakeredis.FakeRedis()
+    key = events.delivery_key("zendesk", "d9")
+    fr.set(key, b"handling")
+    real_get = fr.get
+
+    def get_after_release(k: str) -> Any:
+        fr.delete(k)  # the holder fails and gives the claim back right now
+        return real_get(k)
+
+    fr.get = get_after_release  # type: ignore[method-assign]
+    assert events.claim(fr, "zendesk", "d9") == "claimed"
