@@ -35,8 +35,8 @@ def retry_after_of(exc: BaseException) -> float | None:
 
 
 def failure_reason(exc: BaseException) -> str:
-    """`automation_unavailable` when the model was out of reach, `automation_failed` otherwise."""
-    return "automation_unavailable" if isinstance(exc, (ProviderUnavailable, RateLimited, SoftTimeLimitExceeded)) else "automation_failed"
+    """`automation_unavailable` when the model or Redis was out of reach, `automation_failed` otherwise."""
+    return "automation_unavailable" if isinstance(exc, (ProviderUnavailable, RateLimited, SoftTimeLimitExceeded, *BROKER_DOWN)) else "automation_failed"
 
 
 def hop_retry_policy(patience_s: float, *, step: float = 0.5, cap: float = 2.0) -> dict[str, float | int]:

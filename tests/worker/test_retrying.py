@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+import redis
 
 from worker.errors import ProviderRejected, ProviderUnavailable, RateLimited
 from worker.retrying import backoff, failure_reason, hop_retry_policy, retry_after_of, retry_fits_deadline
@@ -38,6 +39,7 @@ def test_outages_and_bugs_get_different_reasons() -> None:
     assert failure_reason(ProviderUnavailable("529")) == "automation_unavailable"
     assert failure_reason(ProviderRejected("400")) == "automation_failed"
     assert failure_reason(KeyError("x")) == "automation_failed"
+    assert failure_reason(redis.BusyLoadingError("loading")) == "automation_unavailable"  # Redis restarting is an outage
 
 
 @pytest.mark.parametrize("patience", [0.5, 5.0, 60.0, 300.0])
