@@ -109,8 +109,8 @@ def escalate_task(self: Task, payload: dict[str, Any]) -> dict[str, Any]:
             raise self.retry(exc=exc, countdown=wait) from exc
         # Out of retries, or the decision itself failed: publish the escalation now, so the ticket
         # still reaches a human (with the reason) rather than waiting for the reaper.
-        log.log(logging.ERROR, "escalate %s; publishing as automation_failed", "out of retries" if transient else "failed",
-                exc_info=not transient, extra={"ticket_id": state.ticket.uid})
+        log.error("escalate %s; publishing as automation_failed", "out of retries" if transient else "failed",
+                  exc_info=not transient, extra={"ticket_id": state.ticket.uid})
         state.failure = state.failure or Failure(stage="escalate", error=f"{type(exc).__name__}: {exc}"[:500], reason=failure_reason(exc))
         state = _while_redis_is_up(self, lambda: publish(pipeline.do_escalate(state, runtime.get_policy(), Context(failure=state.failure))))
     _while_redis_is_up(self, lambda: after_publish(state, dedupe=str(self.request.id)))
@@ -121,8 +121,8 @@ def _while_redis_is_up(task: Task, step: Callable[[], T]) -> T:
     """Run `step`; if Redis (or the broker on it) is away, retry the task instead of failing it.
 
     A failed task is acknowledged: its ticket would wait for the reaper, which needs Redis too. A
-    retry keeps the ticket's message until Redis is back (a redelivered escalate publishes nothing
-    twice and queues the write-back again only if it was not queued: the sinks post once).
+    retry keeps the ticket's message until Redis is back. The retried escalate publishes nothing
+    twice (the publish marker) and may queue the write-back again: the sinks post once.
     """
     try:
         return step()
