@@ -26,7 +26,7 @@ demo: $(STAMP)
 	$(BIN)/ticketflow demo $(DEMO_ARGS)
 
 lint: dev
-	$(BIN)/ruff check worker producer tests
+	$(BIN)/ruff check worker producer console devkit tests
 
 typecheck: dev
 	$(BIN)/mypy

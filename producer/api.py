@@ -265,7 +265,7 @@ def create_app(settings: Settings, *, r: redis.Redis | None = None, enqueuer: En
 def _include_optional_routers(app: FastAPI) -> None:
     # The review page and /metrics are built by operations (issue 8); mount them when their modules
     # exist. Only a missing module is skipped: a module that exists but fails to import is an error.
-    for name in ("producer.review", "producer.metrics_http"):
+    for name in ("console.review", "console.metrics_http"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

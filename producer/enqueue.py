@@ -11,10 +11,11 @@ import redis
 from celery import chain
 from pydantic import ValidationError
 
-from worker import clock, conversation, debounce, keys
+from worker import clock, keys
 from worker.errors import TicketInvalid
 from worker.models import Ticket, TicketResult
 from worker.settings import Settings, get_settings
+from worker.state import conversation, debounce
 
 # Accept once: dedupe marker, stored payload (for the reaper) and inflight deadline together.
 _ACCEPT = """
@@ -78,7 +79,7 @@ class Enqueuer:
         """Start the chain for `ticket` unless it was accepted before.
 
         With `debounce_s` set, messages of one conversation (or customer) arriving within that
-        window become one turn: only the first starts a chain, delayed by the window (worker/debounce.py).
+        window become one turn: only the first starts a chain, delayed by the window (worker/state/debounce.py).
         """
         s = self.settings
         ticket = self._with_customer_turns(ticket)

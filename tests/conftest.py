@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 import redis
 
-from producer.services import EmbeddedRedis, Workers, redis_answers, worker_command
+from devkit.services import EmbeddedRedis, Workers, redis_answers, worker_command
+from tests.support.models import fake  # noqa: F401  (fixture: a fake model API server per test)
 
 ROOT = Path(__file__).resolve().parent.parent
 

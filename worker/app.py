@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from celery import Celery
 
-from worker import brokerfix, logs
+from worker import logs
+from worker.reliability import brokerfix
 from worker.settings import Settings, get_settings
 
 # classify, generate and deliver wait on the network: they go to the I/O queue (deliver to its own if set), served by a gevent pool
@@ -17,7 +18,7 @@ REPR_MAX_CHARS = 64
 
 def create_app(settings: Settings) -> Celery:
     """A Celery app on Redis that loses nothing: late acks, redelivery on worker loss, prefetch 1."""
-    brokerfix.apply()  # a Redis restart must not kill the worker (worker/brokerfix.py)
+    brokerfix.apply()  # a Redis restart must not kill the worker (worker/reliability/brokerfix.py)
     app = Celery("ticketflow", broker=settings.redis_url, include=["worker.tasks", "worker.baretasks", "worker.metrics"])
     routes = {name: {"queue": settings.io_queue} for name in IO_TASKS}
     routes.update({name: {"queue": settings.cpu_queue} for name in CPU_TASKS})

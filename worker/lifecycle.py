@@ -9,8 +9,8 @@ from typing import Any
 from celery.signals import celeryd_init, worker_process_init, worker_ready
 
 from worker import clock, keys, runtime
-from worker.reaper import reap
-from worker.retrying import hop_retry_policy
+from worker.reliability.reaper import reap
+from worker.reliability.retrying import hop_retry_policy
 from worker.settings import get_settings
 
 log = logging.getLogger("ticketflow.lifecycle")

@@ -40,7 +40,9 @@ from prometheus_client import Counter, Histogram, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
-from worker import dlq, keys, outcomes
+from worker import keys
+from worker.reliability import dlq
+from worker.state import outcomes
 
 log = logging.getLogger("ticketflow.metrics")
 

@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     rate_limit_rpm: int = 0  # cluster-wide requests per minute per provider; 0 = unlimited
     rate_limit_tpm: int = 0  # cluster-wide tokens per minute per provider; 0 = unlimited
     prices_json: str = ""  # override the price table: {"model": {"input": .., "output": ..}}
-    # issue 3: per-stage providers, embeddings, output-token and per-model budgets (see worker/ratelimit.py)
+    # issue 3: per-stage providers, embeddings, output-token and per-model budgets (see worker/providers/ratelimit.py)
     classify_provider: Literal["", "local", "anthropic", "openai"] = ""  # "" = TICKETFLOW_PROVIDER
     generate_provider: Literal["", "local", "anthropic", "openai"] = ""  # "" = TICKETFLOW_PROVIDER
     openai_embedding_model: str = "text-embedding-3-small"

@@ -13,14 +13,17 @@ from typing import Any, TypeVar
 
 from celery import Task
 
-from worker import clock, conversation, dlq, lifecycle, pipeline, runtime  # noqa: F401  (lifecycle: signal handlers)
+from worker import clock, lifecycle, runtime  # noqa: F401  (lifecycle: signal handlers)
 from worker.app import app
 from worker.errors import RateLimited
-from worker.escalate import Context
 from worker.models import Failure, TicketResult
-from worker.retrying import BROKER_DOWN, RETRYABLE, backoff, failure_reason, retry_after_of, retry_fits_deadline
+from worker.reliability import dlq
+from worker.reliability.retrying import BROKER_DOWN, RETRYABLE, backoff, failure_reason, retry_after_of, retry_fits_deadline
 from worker.settings import get_settings
 from worker.sinks import progress
+from worker.stages import pipeline
+from worker.stages.escalate import Context
+from worker.state import conversation
 
 log = logging.getLogger("ticketflow.tasks")
 T = TypeVar("T")

@@ -13,11 +13,12 @@ from typing import Any, Literal
 import redis
 
 from producer.enqueue import Enqueuer
-from worker import conversation, keys
+from worker import keys
 from worker.models import Ticket
-from worker.outcomes import record_reopen
 from worker.settings import Settings
 from worker.sinks.helpdesk import closed_key
+from worker.state import conversation
+from worker.state.outcomes import record_reopen
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from collections.abc import Callable
 import pytest
 import redis
 
-from producer.services import Workers
-from tests.faults.helpers import bot_posts, drained, enqueue_zendesk, fake_zendesk, report, results, wait_until, zendesk_env
-from worker import dlq
+from devkit.services import Workers
+from tests.support.faults import bot_posts, drained, enqueue_zendesk, fake_zendesk, report, results, wait_until, zendesk_env
+from worker.reliability import dlq
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration]
 
@@ -21,7 +21,7 @@ TICKETS = 12
 
 
 def _replay(env: dict[str, str], *args: str) -> list[dict[str, str]]:
-    cli = [sys.executable, "-c", "from producer.cli import main; main()", "dlq", "replay", *args]
+    cli = [sys.executable, "-c", "from console.cli import main; main()", "dlq", "replay", *args]
     out = subprocess.run(cli, env={**os.environ, **env}, capture_output=True, text=True, timeout=60, check=True)
     return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
 
@@ -39,7 +39,7 @@ def test_failed_write_backs_are_dead_lettered_and_a_replay_posts_each_exactly_on
         assert wait_until(lambda: len(dlq.entries(r, kind="deliver")) >= TICKETS and drained(r), 90)
         assert len(results(r)) == TICKETS
         assert bot_posts(zd, ids) == {t: 0 for t in ids}
-        listed = subprocess.run([sys.executable, "-c", "from producer.cli import main; main()", "dlq", "list", "--json", "--kind", "deliver"],
+        listed = subprocess.run([sys.executable, "-c", "from console.cli import main; main()", "dlq", "list", "--json", "--kind", "deliver"],
                                 env={**os.environ, **use_env}, capture_output=True, text=True, timeout=60, check=True)
         rows = [json.loads(line) for line in listed.stdout.splitlines()]
         assert sorted(row["ticket_id"] for row in rows) == sorted(f"zendesk:{t}" for t in ids)

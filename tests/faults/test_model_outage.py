@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterator
 import pytest
 import redis
 
+from devkit.fakes.models import FakeModelServer
+from devkit.services import Workers
 from producer.enqueue import Enqueuer, parse_ticket
-from producer.fakes.models import FakeModelServer
-from producer.services import Workers
-from tests.faults.helpers import QUESTIONS, report, results, wait_until
-from worker import dlq
+from tests.support.faults import QUESTIONS, report, results, wait_until
+from worker.reliability import dlq
 from worker.settings import load_settings
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration]
@@ -78,7 +78,7 @@ def test_a_minute_of_529_ends_in_escalations_with_a_reason_then_traffic_flows_an
     after = [res for res in results(r) if res["ticket"]["id"].startswith("after")]
     assert len(after) == AFTER and all(res["failure"] is None for res in after)
     # and replaying the dead letters runs those tickets again, once, now successfully
-    cli = [sys.executable, "-c", "from producer.cli import main; main()", "dlq", "replay", "--all"]
+    cli = [sys.executable, "-c", "from console.cli import main; main()", "dlq", "replay", "--all"]
     out = subprocess.run(cli, env={**os.environ, **use_env}, capture_output=True, text=True, timeout=60, check=True)
     lines = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
     assert [x["outcome"] for x in lines] == ["reenqueued"] * DURING

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import redis
 
-from producer.fakes.models import FakeModelServer
-from producer.services import EmbeddedRedis, Workers
-from tests.faults.helpers import QUESTIONS, report, results, results_by_id, wait_until
+from devkit.fakes.models import FakeModelServer
+from devkit.services import EmbeddedRedis, Workers
+from tests.support.faults import QUESTIONS, report, results, results_by_id, wait_until
 from worker.sinks import progress
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration]
@@ -26,7 +26,7 @@ TICKETS = 60
 def _enqueue_with_cli(env: dict[str, str], tmp_path: Path) -> dict[str, int]:
     path = tmp_path / "tickets.jsonl"
     path.write_text("".join(json.dumps({"id": f"rr{i}", "customer_id": f"c{i}", "message": QUESTIONS[i % len(QUESTIONS)]}) + "\n" for i in range(TICKETS)))
-    out = subprocess.run([sys.executable, "-c", "from producer.cli import main; main()", "enqueue", str(path)], env={**os.environ, **env},
+    out = subprocess.run([sys.executable, "-c", "from console.cli import main; main()", "enqueue", str(path)], env={**os.environ, **env},
                          capture_output=True, text=True, timeout=60, check=True)
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 

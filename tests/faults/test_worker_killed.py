@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterator
 import pytest
 import redis
 
-from producer.fakes.models import FakeModelServer
-from producer.services import Workers
-from tests.faults.helpers import bot_posts, drained, enqueue_zendesk, fake_zendesk, report, results, results_by_id, wait_until, zendesk_env
+from devkit.fakes.models import FakeModelServer
+from devkit.services import Workers
+from tests.support.faults import bot_posts, drained, enqueue_zendesk, fake_zendesk, report, results, results_by_id, wait_until, zendesk_env
 from worker import keys
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration]

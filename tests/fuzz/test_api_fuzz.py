@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from producer.api import create_app
 from producer.enqueue import Enqueued, Enqueuer, parse_ticket
-from tests.fuzz.strategies import bodies, ticket_like
+from tests.support.strategies import bodies, ticket_like
 from worker.errors import TicketInvalid
 from worker.models import Ticket
 from worker.settings import load_settings

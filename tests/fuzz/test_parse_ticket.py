@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from producer.enqueue import parse_ticket
 from producer.tickets_io import load_tickets
-from tests.fuzz.strategies import as_jsonl, json_values, nested, shallow_bodies, ticket_like
+from tests.support.strategies import as_jsonl, json_values, nested, shallow_bodies, ticket_like
 from worker.errors import TicketInvalid
 from worker.models import MAX_MESSAGE_CHARS, Ticket
 

@@ -3,7 +3,7 @@
 - Both stages return JSON through the API's structured output (`output_config.format` with a JSON
   schema), then validated against our pydantic types: no string scraping.
 - The system prompt is one text block marked `cache_control: ephemeral`, sized per model so it clears
-  the model's minimum cacheable length (see `worker.prompts`); usage records cache writes and reads.
+  the model's minimum cacheable length (see `worker.providers.prompts`); usage records cache writes and reads.
 - Thinking is disabled: triage and a short grounded reply gain nothing from it, and thinking tokens
   would be billed as output.
 - The SDK never retries (`max_retries=0`): Celery owns the retry policy. Errors map to
@@ -22,13 +22,13 @@ from typing import Any
 
 import anthropic
 
-from worker import prompts
-from worker.costs import PriceTable, price_table
 from worker.errors import ConfigError, ProviderRejected
 from worker.models import Chunk, Classification, Draft, Ticket, Usage
-from worker.prompts import Prefix
+from worker.providers import prompts
+from worker.providers.costs import PriceTable, price_table
 from worker.providers.errors import SdkErrors, provider_error
-from worker.ratelimit import RateLimiter, limiter_for
+from worker.providers.prompts import Prefix
+from worker.providers.ratelimit import RateLimiter, limiter_for
 from worker.settings import Settings
 
 log = logging.getLogger("ticketflow.providers.anthropic")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from worker import localclassifier as lc
 from worker.models import Chunk, Citation, Classification, Draft, Ticket, Usage
+from worker.providers import local_classifier as lc
 from worker.settings import Settings
 from worker.text import clean, content_tokens
 

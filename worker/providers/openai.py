@@ -16,13 +16,13 @@ from typing import Any
 
 import openai
 
-from worker import prompts
-from worker.costs import PriceTable, price_table
 from worker.errors import ConfigError, ProviderRejected
 from worker.models import Chunk, Classification, Draft, Ticket, Usage
-from worker.prompts import Prefix
+from worker.providers import prompts
+from worker.providers.costs import PriceTable, price_table
 from worker.providers.errors import SdkErrors, provider_error
-from worker.ratelimit import RateLimiter, limiter_for
+from worker.providers.prompts import Prefix
+from worker.providers.ratelimit import RateLimiter, limiter_for
 from worker.settings import Settings
 
 log = logging.getLogger("ticketflow.providers.openai")

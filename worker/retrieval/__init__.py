@@ -13,5 +13,5 @@
     calibrate.py  score calibration and the "nothing relevant" threshold
     bench.py      latency, memory and build time at 1k / 10k / 100k chunks
 
-worker/retrieve.py is the stage and the Retriever the pipeline uses.
+worker/stages/retrieve.py is the stage and the Retriever the pipeline uses.
 """

@@ -13,11 +13,11 @@ from typing import Any
 import httpx
 import redis
 
-from worker import conversation
 from worker.errors import ConfigError
 from worker.models import TicketResult
 from worker.settings import Settings
 from worker.sinks.helpdesk import call, closed_key, done_key, plain, plan_for, ref_line, to_html
+from worker.state import conversation
 
 log = logging.getLogger("ticketflow.sinks.intercom")
 NAME = "intercom"

@@ -14,11 +14,11 @@ from typing import Any
 import httpx
 import redis
 
-from worker import conversation
 from worker.errors import ConfigError, SinkRejected
 from worker.models import TicketResult
 from worker.settings import Settings
 from worker.sinks.helpdesk import call, closed_key, done_key, marker_tag, plan_for
+from worker.state import conversation
 
 log = logging.getLogger("ticketflow.sinks.zendesk")
 NAME = "zendesk"

@@ -1,0 +1,124 @@
+"""Core commands: worker, enqueue, results, demo, reap."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from worker.errors import ConfigError, TicketInvalid
+
+
+def _fail(msg: str, code: int = 2) -> None:
+    typer.secho(f"error: {msg}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the core commands."""
+
+    @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+    def worker(
+        ctx: typer.Context,
+        queues: Annotated[str, typer.Option("--queues", "-Q", envvar="TICKETFLOW_WORKER_QUEUES", help="Queues to consume (default: all).")] = "",
+        pool: Annotated[str, typer.Option("--pool", "-P", envvar="TICKETFLOW_WORKER_POOL")] = "threads",
+        concurrency: Annotated[int, typer.Option("--concurrency", "-c", envvar="TICKETFLOW_WORKER_CONCURRENCY")] = 32,
+    ) -> None:
+        """Start a Celery worker; any other option is passed to `celery worker` as is."""
+        from worker.settings import load_settings
+
+        try:
+            s = load_settings()
+        except ConfigError as exc:
+            _fail(str(exc))
+        q = queues or ",".join(s.queues)
+        args = [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "-Q", q, "-P", pool, "-c", str(concurrency), *ctx.args]
+        os.execvp(args[0], args)
+
+    @app.command()
+    def enqueue(
+        file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSONL, one ticket a line.")],
+        source: Annotated[str | None, typer.Option(help="Override each ticket's source.")] = None,
+    ) -> None:
+        """Validate every ticket in FILE, then enqueue them (all or nothing); duplicates are skipped."""
+        from producer.enqueue import Enqueuer
+        from producer.tickets_io import load_tickets
+        from worker.runtime import get_redis
+
+        try:
+            tickets = load_tickets(file, source=source)
+        except TicketInvalid as exc:
+            _fail(str(exc))
+        out = Enqueuer(get_redis()).enqueue_many(tickets)
+        accepted = sum(e.accepted for e in out)
+        typer.echo(json.dumps({"read": len(tickets), "enqueued": accepted, "duplicates": len(out) - accepted}))
+
+    @app.command()
+    def results(
+        follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new results.")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="One JSON result a line.")] = False,
+        count: Annotated[int, typer.Option(help="How many of the latest results.")] = 20,
+    ) -> None:
+        """Print results from the results stream."""
+        from worker.runtime import get_results
+
+        stream = get_results()
+
+        def show(res: dict) -> None:  # type: ignore[type-arg]
+            if as_json:
+                typer.echo(json.dumps(res))
+                return
+            d = res.get("decision") or {}
+            c = res.get("classification") or {}
+            typer.echo(f"{res['ticket']['source']}:{res['ticket']['id']}\t{c.get('intent', '-')}\t{d.get('action', '-')}\t{','.join(d.get('reasons', []))}")
+
+        last = "$"
+        for eid, res in stream.latest(count):
+            last = eid
+            show(res)
+        while follow:
+            for eid, res in stream.follow(last, block_ms=5000):
+                last = eid
+                show(res)
+
+    @app.command()
+    def demo(
+        tickets: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Tickets to run (JSONL).")] = Path("corpus/tickets/sample.jsonl"),
+        workers: Annotated[int, typer.Option(min=1, help="Worker processes to start.")] = 2,
+        concurrency: Annotated[int, typer.Option(min=1, help="Threads per worker.")] = 8,
+        json_path: Annotated[Path | None, typer.Option("--json", help="Write the summary here.")] = None,
+        timeout: Annotated[float, typer.Option(help="Seconds to wait for every result.")] = 600,
+    ) -> None:
+        """Run the whole pipeline on real workers over TICKETS and print a summary."""
+        from console.report_text import print_summary
+        from devkit.demo import run_demo
+
+        try:
+            summary = run_demo(tickets, workers=workers, concurrency=concurrency, timeout_s=timeout)
+        except (ConfigError, TicketInvalid) as exc:
+            _fail(str(exc))
+        print_summary(summary)
+        if json_path:
+            json_path.write_text(json.dumps(summary, indent=2))
+        if summary["lost"]:
+            raise typer.Exit(1)
+
+    @app.command()
+    def reap(once: Annotated[bool, typer.Option("--once", help="One pass, then exit.")] = False, interval: float = 30.0) -> None:
+        """Escalate in-flight tickets that passed their deadline without a result."""
+        from worker import clock
+        from worker.reliability.reaper import reap as reap_once
+        from worker.runtime import get_policy, get_redis, get_results
+        from worker.tasks import after_publish
+
+        while True:
+            n = reap_once(get_redis(), get_results(), get_policy(), clock.now(), on_reaped=lambda s: after_publish(s, dedupe=f"reaper:{s.ticket.uid}"))
+            typer.echo(json.dumps({"reaped": n}))
+            if once:
+                return
+            time.sleep(interval)

@@ -1,0 +1,183 @@
+"""The eval harness: the pipeline's own stage code, in this process, over labelled tickets.
+
+A labelled row is a ticket plus the answers: `intent`, `acceptable_intents`, `must_escalate`
+(true, false or null = either is fine) and `gold_doc_id`. Every field but the text is optional.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from console.summary import percentile
+from producer.enqueue import parse_ticket
+from producer.tickets_io import read_jsonl
+from worker import clock
+from worker.errors import TicketInvalid
+from worker.models import INTENTS, TicketResult
+from worker.providers.base import Provider
+from worker.stages.escalate import Policy
+from worker.stages.pipeline import run_inline
+from worker.stages.retrieve import Retriever, retrieve
+from worker.state.conversation import MemoryTopics
+from worker.state.debounce import GROUP
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """One eval row: the ticket as the pipeline sees it, and what a good outcome is."""
+
+    state: TicketResult
+    intent: str | None = None
+    acceptable: tuple[str, ...] = ()
+    must_escalate: bool | None = None
+    gold_doc_id: str | None = None
+
+
+def load_labelled(path: Path) -> list[Labelled]:
+    """Every row of a labelled JSONL file; a bad row raises TicketInvalid with its line number."""
+    out: list[Labelled] = []
+    for n, data in read_jsonl(path):
+        if not isinstance(data, dict):
+            raise TicketInvalid(f"{path}:{n}: a row must be a JSON object", line=n)
+        row = {**data, "id": str(data.get("id") or data.get("qid") or f"row-{n}")}
+        if not any(k in row for k in ("text", "message", "body")) and "question" in row:
+            row["text"] = row["question"]  # retrieval sets label questions, not tickets
+        if isinstance(row.get("metadata"), dict):  # in-process: nothing waits in a debounce buffer
+            row["metadata"] = {k: v for k, v in row["metadata"].items() if k != GROUP}
+        try:
+            ticket = parse_ticket(row, line=n)
+        except TicketInvalid as exc:
+            raise TicketInvalid(f"{path}:{n}: {exc}", field=exc.field, line=n) from exc
+        intent = data.get("intent")
+        acceptable = tuple(data.get("acceptable_intents") or ([intent] if intent else []))
+        must = data.get("must_escalate")
+        out.append(
+            Labelled(
+                state=TicketResult(ticket=ticket, enqueued_at=0.0),
+                intent=intent,
+                acceptable=acceptable,
+                must_escalate=must if isinstance(must, bool) else None,
+                gold_doc_id=data.get("gold_doc_id") or None,
+            )
+        )
+    return out
+
+
+@dataclass
+class Outcome:
+    """One row after the pipeline ran: its result and the retrieved doc ids (measured even when skipped)."""
+
+    row: Labelled
+    result: TicketResult
+    retrieved: list[str] = field(default_factory=list)
+
+    @property
+    def action(self) -> str:
+        """The decision's action."""
+        return self.result.decision.action if self.result.decision else "escalate"
+
+    @property
+    def predicted(self) -> str:
+        """The predicted intent (`unclassified` when classification failed)."""
+        return self.result.classification.intent if self.result.classification else "unclassified"
+
+    def record(self) -> dict[str, Any]:
+        """The `--out` line: decision, reasons, reply and citations beside the labels."""
+        r = self.result
+        return {
+            "id": r.ticket.id,
+            "intent": self.predicted,
+            "gold_intent": self.row.intent,
+            "must_escalate": self.row.must_escalate,
+            "action": self.action,
+            "reasons": r.decision.reasons if r.decision else [],
+            "reply": r.reply,
+            "citations": [c.model_dump() for c in r.draft.citations] if r.draft else [],
+            "retrieved": self.retrieved,
+            "gold_doc_id": self.row.gold_doc_id,
+            "signals": r.classification.signals if r.classification else [],
+            "cost_usd": round(r.cost_usd, 6),
+        }
+
+
+def run_eval(rows: Iterable[Labelled], *, provider: Provider, retriever: Retriever, k: int, policy: Policy) -> list[Outcome]:
+    """Run every row through classify -> retrieve -> generate -> escalate, in order, sharing topic counts."""
+    topics = MemoryTopics()
+    out: list[Outcome] = []
+    for row in rows:
+        state = row.state.model_copy(deep=True)
+        state.enqueued_at = clock.now()
+        result = run_inline(state, provider=provider, retriever=retriever, k=k, policy=policy, topics=topics)
+        chunks = result.chunks
+        if row.gold_doc_id and not chunks and result.classification is not None:
+            # Hard escalations skip retrieval; measure it anyway so hit@3 covers every gold row.
+            chunks = retrieve(result.ticket, result.classification, retriever, max(k, 3))
+        out.append(Outcome(row=row, result=result, retrieved=[c.doc_id for c in chunks[:3]]))
+    return out
+
+
+def _rate(num: int, den: int) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def metrics(outcomes: Sequence[Outcome]) -> dict[str, Any]:
+    """The eval report: accuracy, escalation recall and false rate, resolution, hit@3, cost, confusion."""
+    n = len(outcomes)
+    labelled = [o for o in outcomes if o.row.acceptable]
+    correct = sum(o.predicted in o.row.acceptable for o in labelled)
+    must = [o for o in outcomes if o.row.must_escalate is True]
+    must_not = [o for o in outcomes if o.row.must_escalate is False]
+    gold = [o for o in outcomes if o.row.gold_doc_id]
+    actions = Counter(o.action for o in outcomes)
+    resolved = actions["auto_reply"]
+    cost = sum(o.result.cost_usd for o in outcomes)
+    confusion: dict[str, dict[str, int]] = defaultdict(dict)
+    for o in outcomes:
+        if o.row.intent:
+            row = confusion[o.row.intent]
+            row[o.predicted] = row.get(o.predicted, 0) + 1
+    reasons: Counter[str] = Counter()
+    for o in outcomes:
+        reasons.update(o.result.decision.reasons if o.result.decision else [])
+    classify_ms = [o.result.timings.get("classify", 0.0) * 1000 for o in outcomes]
+    return {
+        "n": n,
+        "intent_accuracy": _rate(correct, len(labelled)),
+        "intent_labelled": len(labelled),
+        "must_escalate_recall": _rate(sum(o.action == "escalate" for o in must), len(must)),
+        "must_escalate_n": len(must),
+        "false_escalation_rate": _rate(sum(o.action == "escalate" for o in must_not), len(must_not)),
+        "must_not_escalate_n": len(must_not),
+        "auto_resolution_rate": _rate(resolved, n),
+        "actions": dict(actions),
+        "retrieval_hit_at_3": _rate(sum(o.row.gold_doc_id in o.retrieved for o in gold), len(gold)),
+        "retrieval_gold_n": len(gold),
+        "cost_usd": round(cost, 6),
+        "cost_per_ticket_usd": round(cost / n, 6) if n else 0.0,
+        "cost_per_resolved_usd": round(cost / resolved, 6) if resolved else 0.0,
+        "escalation_reasons": dict(reasons.most_common()),
+        "confusion": {g: dict(sorted(p.items())) for g, p in sorted(confusion.items(), key=lambda kv: _order(kv[0]))},
+        "classify_ms_p50": round(percentile(classify_ms, 0.5), 3),
+        "classify_ms_p95": round(percentile(classify_ms, 0.95), 3),
+    }
+
+
+def _order(intent: str) -> int:
+    return INTENTS.index(intent) if intent in INTENTS else len(INTENTS)
+
+
+def docs_folder(docs: Path, work_dir: Path) -> Path:
+    """A help-centre folder for `build_retriever`: `docs` itself, or a JSONL of articles written out as Markdown."""
+    if docs.is_dir():
+        return docs
+    work_dir.mkdir(parents=True, exist_ok=True)
+    for n, art in read_jsonl(docs):
+        if not isinstance(art, dict) or not art.get("doc_id") or not art.get("text"):
+            raise TicketInvalid(f"{docs}:{n}: an article needs doc_id and text", line=n)
+        slug = "".join(c if c.isalnum() or c in "-_." else "-" for c in str(art["doc_id"]))
+        (work_dir / f"{slug}.md").write_text(f"# {art.get('title') or slug}\n\n{art['text']}\n", encoding="utf-8")
+    return work_dir
