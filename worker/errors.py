@@ -7,6 +7,8 @@ TicketflowError
     ProviderUnavailable  timeout, 429, 5xx, overloaded -> retried with backoff
     ProviderRejected     permanent 4xx or unusable output -> the ticket goes to a human
   RateLimited            the cluster-wide budget is spent for now -> retried after `retry_after`
+  Deferred               the call was held back (a provider's circuit breaker is open) -> waits
+                         `retry_after` within the ticket's deadline, without spending a retry
   SinkError              a helpdesk write-back failed
     SinkUnavailable      transient, retried
     SinkRejected         permanent, recorded and escalated
@@ -69,6 +71,15 @@ class RateLimited(TicketflowError):
         self.retry_after = retry_after
 
 
+class Deferred(TicketflowError):
+    """The call was not made (a cluster-wide circuit breaker is open): wait `retry_after` seconds, spending no retry."""
+
+    def __init__(self, message: str, *, retry_after: float, provider: str = "") -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.provider = provider
+
+
 class SinkError(TicketflowError):
     """Writing a result back to a helpdesk failed."""
 
@@ -89,6 +100,7 @@ class SinkRejected(SinkError):
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     ProviderUnavailable,
     RateLimited,
+    Deferred,
     SinkUnavailable,
     ConnectionError,
     TimeoutError,
