@@ -15,6 +15,7 @@ from collections import Counter
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 TRAIN = os.path.join(ROOT, "corpus", "tickets", "train_domains.jsonl")
+OLD_TRAIN = os.path.join(ROOT, "corpus", "tickets", "train.jsonl")  # AcmeSoft training data, if present
 
 INTENTS = {"faq", "account", "billing", "bug", "escalate"}
 URGENCIES = {"low", "medium", "high"}
@@ -266,12 +267,16 @@ def main():
     all_tickets += check_set("out_of_scope", {}, (60, 60))
 
     # test tickets are kept apart from training data (and from each other)
+    if os.path.exists(OLD_TRAIN):
+        for _, r in read_jsonl(OLD_TRAIN):
+            if isinstance(r, dict) and isinstance(r.get("text"), str):
+                train_texts.add(norm_key(r["text"]))
     seen = {}
     for t in all_tickets:
         msg = t.get("message", "")
         key = norm_key(msg)
         if key in train_texts:
-            err(f"{t.get('id')}: message also appears in train_domains.jsonl: {msg[:60]!r}")
+            err(f"{t.get('id')}: message also appears in training data (train_domains.jsonl or train.jsonl): {msg[:60]!r}")
         if key in seen:
             err(f"{t.get('id')}: same message as {seen[key]}")
         seen.setdefault(key, t.get("id"))
