@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install dev demo test lint typecheck unit test-faults bench clean
+.PHONY: install dev demo test lint typecheck unit test-redis test-e2e test-fuzz test-faults bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,12 +27,26 @@ demo: $(STAMP)
 
 lint: dev
 	$(BIN)/ruff check worker producer console devkit tests
+	$(BIN)/python -m devkit.importcycles worker producer console devkit
 
 typecheck: dev
 	$(BIN)/mypy
 
 test: dev lint typecheck
 	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+# The layers, one folder each: pure (seconds), real Redis, real worker processes, fuzzing, faults.
+unit: dev
+	$(BIN)/pytest -q tests/unit $(PYTEST_ARGS)
+
+test-redis: dev
+	$(BIN)/pytest -q tests/redis $(PYTEST_ARGS)
+
+test-e2e: dev
+	$(BIN)/pytest -q tests/e2e $(PYTEST_ARGS)
+
+test-fuzz: dev
+	$(BIN)/pytest -q tests/fuzz $(PYTEST_ARGS)
 
 test-faults: dev
 	$(BIN)/pytest -q -s -m faults $(PYTEST_ARGS)

@@ -19,9 +19,10 @@ from worker import clock
 from worker.errors import TicketInvalid
 from worker.models import INTENTS, TicketResult
 from worker.providers.base import Provider
+from worker.retrieval.retriever import Retriever
 from worker.stages.escalate import Policy
 from worker.stages.pipeline import run_inline
-from worker.stages.retrieve import Retriever, retrieve
+from worker.stages.retrieve import retrieve
 from worker.state.conversation import MemoryTopics
 from worker.state.debounce import GROUP
 

@@ -1,4 +1,4 @@
-"""The one way in: validate a ticket, accept it once, and start its chain."""
+"""The one way in: validate a ticket, accept it once, and queue its first stage."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
-from celery import chain
 from pydantic import ValidationError
 
 from worker import clock, keys
@@ -16,6 +15,8 @@ from worker.errors import TicketInvalid
 from worker.models import Ticket, TicketResult
 from worker.settings import Settings, get_settings
 from worker.state import conversation, debounce
+
+FIRST_TASK = "ticketflow.classify"
 
 # Accept once: dedupe marker, stored payload (for the reaper) and inflight deadline together.
 _ACCEPT = """
@@ -55,15 +56,14 @@ def parse_ticket(data: Any, *, source: str | None = None, line: int | None = Non
         raise TicketInvalid(f"{field or 'ticket'}: {err.get('msg', 'invalid')}", field=field or None, line=line) from exc
 
 
-def _signatures(payload: dict[str, Any]) -> Any:
-    from worker.tasks import classify_task, escalate_task, generate_task, retrieve_task
+def _start(payload: dict[str, Any], countdown: float | None) -> None:
+    """Queue the ticket's first stage by task name: the ingestion side never loads the worker's tasks
+    (nor numpy); each stage sends the ticket on to the next one its route needs."""
+    from worker.app import app
 
     # argsrepr: Celery copies a task's arguments into message headers and logs; a ticket id is enough there.
     uid = f"{payload['ticket']['source']}:{payload['ticket']['id']}"
-    opts = {"argsrepr": uid}
-    return chain(
-        classify_task.s(payload).set(**opts), retrieve_task.s().set(**opts), generate_task.s().set(**opts), escalate_task.s().set(**opts)
-    )
+    app.send_task(FIRST_TASK, args=(payload,), countdown=countdown, argsrepr=uid)
 
 
 class Enqueuer:
@@ -104,7 +104,7 @@ class Enqueuer:
         if not ok:
             return Enqueued(ticket.uid, accepted=False)
         try:
-            _signatures(payload).apply_async(countdown=s.debounce_s if group is not None else None)
+            _start(payload, s.debounce_s if group is not None else None)
         except Exception:
             # The broker refused: undo the acceptance so a retry of this call starts clean.
             pipe = self.r.pipeline()

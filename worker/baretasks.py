@@ -12,10 +12,10 @@ from typing import Any
 from celery import Task, chain
 from celery.canvas import Signature
 
-from worker import clock, runtime
+from worker import clock, keys, runtime
 from worker.app import app
 
-BARE_STREAM = "ticketflow:bench:bare"
+BARE_STREAM = keys.BENCH_BARE_STREAM
 
 
 @app.task(name="ticketflow.bare.classify", bind=True, ignore_result=True)

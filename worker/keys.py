@@ -61,3 +61,62 @@ def counted_key(ticket_id: str) -> str:
 def index_key(name: str) -> str:
     """Retrieval index storage."""
     return f"{PREFIX}:index:{name}"
+
+
+REAPER_LOCK = f"{PREFIX}:reaper:lock"
+DLQ_REPLAYED = f"{DLQ_STREAM}:replayed"
+REOPENED_SET = f"{PREFIX}:reopened"
+REOPENED_AT = f"{PREFIX}:reopened:at"
+REVIEW_QUEUE = f"{PREFIX}:review:queue"
+REVIEWS = f"{PREFIX}:review:verdicts"
+
+
+def dlq_recorded_key(dedupe: str) -> str:
+    """Set once a dead letter was recorded for one task id (recording is idempotent)."""
+    return f"{DLQ_STREAM}:recorded:{dedupe}"
+
+
+def events_key(ticket_uid: str) -> str:
+    """A ticket's live progress events (server-sent to whoever watches it)."""
+    return f"{PREFIX}:events:{ticket_uid}"
+
+
+def metrics_cursor_key(stream: str) -> str:
+    """How far the metrics fold has read `stream`."""
+    return f"{PREFIX}:metrics:cursor:{stream}"
+
+
+def metrics_counters_key(stream: str) -> str:
+    """The tallies folded from `stream`."""
+    return f"{PREFIX}:metrics:counters:{stream}"
+
+
+def debounce_buffer_key(group: str) -> str:
+    """Messages of one conversation waiting to become one turn."""
+    return f"{PREFIX}:debounce:buf:{group}"
+
+
+def debounce_lock_key(group: str) -> str:
+    """Held by the chain that will take a conversation's buffered messages."""
+    return f"{PREFIX}:debounce:lock:{group}"
+
+
+def debounce_merged_key(uid: str) -> str:
+    """The messages a leader ticket took into its turn."""
+    return f"{PREFIX}:debounce:merged:{uid}"
+
+
+def customer_turns_key(source: str, customer_id: str) -> str:
+    """A customer's last turns across tickets (for the model to see)."""
+    return f"{PREFIX}:turns:{source}:{customer_id}"
+
+
+def poll_cursor_key(name: str) -> str:
+    """Where a helpdesk poller resumes."""
+    return f"{PREFIX}:poll:{name}:cursor"
+
+
+def webhook_key(source: str, delivery_id: str) -> str:
+    """Claim of one webhook delivery (dedupe of the helpdesk's retries)."""
+    return f"{PREFIX}:webhook:{source}:{delivery_id}"
+BENCH_BARE_STREAM = f"{PREFIX}:bench:bare"

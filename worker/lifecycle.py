@@ -12,6 +12,7 @@ from worker import clock, keys, runtime
 from worker.reliability.reaper import reap
 from worker.reliability.retrying import hop_retry_policy
 from worker.settings import get_settings
+from worker.stages.publish import after_publish
 
 log = logging.getLogger("ticketflow.lifecycle")
 
@@ -40,9 +41,7 @@ def _reaper_loop(stop: threading.Event) -> None:
         try:
             r = runtime.get_redis()
             # One reaper at a time across the cluster.
-            if r.set(keys.counter_key("reaper-lock"), "1", nx=True, ex=max(int(every) - 1, 1)):
-                from worker.tasks import after_publish
-
+            if r.set(keys.REAPER_LOCK, "1", nx=True, ex=max(int(every) - 1, 1)):
                 n = reap(r, runtime.get_results(), runtime.get_policy(), clock.now(),
                          on_reaped=lambda s: after_publish(s, dedupe=f"reaper:{s.ticket.uid}"))
                 if n:

@@ -70,12 +70,12 @@ BROKER_PRIORITIES = (3, 6, 9)
 
 def cursor_key(stream: str) -> str:
     """The last results-stream entry folded into the counters."""
-    return f"{keys.PREFIX}:metrics:cursor:{stream}"
+    return keys.metrics_cursor_key(stream)
 
 
 def counters_key(stream: str) -> str:
     """Hash of cumulative series values: field = JSON [metric, [[label, value], ...]]."""
-    return f"{keys.PREFIX}:metrics:counters:{stream}"
+    return keys.metrics_counters_key(stream)
 
 
 def series(name: str, **labels: str) -> str:

@@ -10,6 +10,8 @@ Intent = Literal["faq", "account", "billing", "bug", "escalate"]
 Urgency = Literal["low", "medium", "high"]
 Action = Literal["auto_reply", "draft", "escalate"]
 INTENTS: tuple[str, ...] = ("faq", "account", "billing", "bug", "escalate")
+HUMAN_INTENTS: frozenset[str] = frozenset({"billing", "account", "escalate"})  # a human takes these before any reply is written
+LAST_TURNS = 5  # turns of a thread a model sees, the customer's earlier tickets included (the reference design says 3-5)
 URGENCIES: tuple[str, ...] = ("low", "medium", "high")
 
 MAX_MESSAGE_CHARS = 20_000
@@ -161,6 +163,8 @@ class TicketResult(BaseModel):
     timings: dict[str, float] = Field(default_factory=dict)
     usage: list[Usage] = Field(default_factory=list)
     attempts: dict[str, int] = Field(default_factory=dict)
+    stages: list[str] = Field(default_factory=list)  # the stages that ran, in order (hard escalations: classify, escalate)
+    deferred: dict[str, int] = Field(default_factory=dict)  # per stage, retries that were breaker waits (they spend no retry)
     failure: Failure | None = None
     enqueued_at: float = 0.0
     completed_at: float | None = None

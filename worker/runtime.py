@@ -9,10 +9,10 @@ import redis
 
 from worker.providers import build_provider
 from worker.providers.base import Provider
+from worker.retrieval.retriever import Retriever, build_retriever
 from worker.settings import get_settings
 from worker.sinks.results import ResultsStream
 from worker.stages.escalate import Policy, policy_from
-from worker.stages.retrieve import Retriever, build_retriever
 
 
 @lru_cache(maxsize=1)

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from worker import keys
 from worker.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +23,7 @@ class Settings(BaseSettings):
 
     # --- queue -----------------------------------------------------------------------------
     redis_url: str = Field(default="redis://127.0.0.1:6379/0", validation_alias="REDIS_URL")
-    results_stream: str = "ticketflow:results"
+    results_stream: str = keys.RESULTS_STREAM
     results_maxlen: int = 1_000_000
     dedupe_ttl_s: int = 7 * 24 * 3600
     visibility_timeout_s: int = 3600

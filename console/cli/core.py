@@ -114,7 +114,7 @@ def register(app: typer.Typer) -> None:
         from worker import clock
         from worker.reliability.reaper import reap as reap_once
         from worker.runtime import get_policy, get_redis, get_results
-        from worker.tasks import after_publish
+        from worker.stages.publish import after_publish
 
         while True:
             n = reap_once(get_redis(), get_results(), get_policy(), clock.now(), on_reaped=lambda s: after_publish(s, dedupe=f"reaper:{s.ticket.uid}"))

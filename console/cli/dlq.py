@@ -56,7 +56,6 @@ def replay_entries(
     from producer.enqueue import Enqueuer
     from worker.runtime import get_redis
     from worker.settings import get_settings
-    from worker.tasks import deliver_task
 
     if bool(entries) == all_pending:
         _fail("give entry ids or --all (not both)")
@@ -70,7 +69,7 @@ def replay_entries(
             r,
             entry_id,
             enqueue=lambda t: enq.enqueue(t, run_id="dlq-replay").accepted,
-            redeliver=lambda payload: _send(deliver_task, payload),
+            redeliver=_send,
             allow_reply=allow_reply,
             conversation_ttl_s=settings.conversation_ttl_s,
         )
@@ -81,8 +80,12 @@ def replay_entries(
         raise typer.Exit(1)
 
 
-def _send(task: Any, payload: dict[str, Any]) -> None:
-    task.delay(payload)
+def _send(payload: dict[str, Any]) -> None:
+    """Queue the write-back again, by task name (the CLI never loads the worker's tasks)."""
+    from worker.app import app
+    from worker.stages.publish import DELIVER_TASK
+
+    app.send_task(DELIVER_TASK, args=(payload,))
 
 
 def register(app: typer.Typer) -> None:

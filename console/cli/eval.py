@@ -65,9 +65,9 @@ def register(app: typer.Typer) -> None:
         """Run the stage code in-process over labelled TICKETS and report how good the decisions are."""
         from console.evaluate import docs_folder, load_labelled, metrics, run_eval
         from worker.providers import build_provider
+        from worker.retrieval.retriever import build_retriever
         from worker.settings import load_settings
         from worker.stages.escalate import policy_from
-        from worker.stages.retrieve import build_retriever
 
         with tempfile.TemporaryDirectory(prefix="ticketflow-eval-") as tmp:
             try:

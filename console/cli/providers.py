@@ -270,10 +270,10 @@ def cost_run(tickets_path: Path, limit: int, classify_model: str, generate_model
     from worker.providers.anthropic import AnthropicProvider
     from worker.providers.costs import price_table
     from worker.providers.ratelimit import RateLimiter
+    from worker.retrieval.retriever import build_retriever
     from worker.settings import load_settings
     from worker.stages import pipeline
     from worker.stages.escalate import Context, policy_from
-    from worker.stages.retrieve import build_retriever
 
     settings = load_settings()
     prices = price_table(settings.prices_json)

@@ -46,8 +46,8 @@ def register(app: typer.Typer) -> None:
         json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     ) -> None:
         """Index SOURCE; a rebuild re-embeds only new or changed chunks and drops deleted ones."""
+        from worker.retrieval.retriever import provider_encoder, sync_index
         from worker.settings import load_settings
-        from worker.stages.retrieve import provider_encoder, sync_index
 
         try:
             overrides: dict[str, Any] = {"retrieval_embeddings": embeddings} if embeddings else {}
@@ -74,8 +74,8 @@ def register(app: typer.Typer) -> None:
         source: Annotated[Path | None, typer.Argument(help="Help centre (default: the configured one).")] = None,
     ) -> None:
         """Whether the index matches its help centre; exit 1 when it is missing or stale."""
+        from worker.retrieval.freshness import index_check, index_path
         from worker.settings import load_settings
-        from worker.stages.retrieve import index_check, index_path
 
         try:
             s = load_settings(**({"retrieval_source": source} if source else {}))

@@ -35,7 +35,7 @@ class PollError(TicketflowError):
 
 def cursor_key(name: str) -> str:
     """Where poller `name` keeps its cursor."""
-    return f"{keys.PREFIX}:poll:{name}:cursor"
+    return keys.poll_cursor_key(name)
 
 
 class CursorStore:

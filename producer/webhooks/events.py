@@ -94,7 +94,7 @@ def _bot_closed(r: redis.Redis, source: str, thread_id: str) -> bool:
 
 def delivery_key(source: str, delivery_id: str) -> str:
     """Marks a webhook delivery as handled, so a redelivery is dropped."""
-    return f"{keys.PREFIX}:webhook:{source}:{delivery_id}"
+    return keys.webhook_key(source, delivery_id)
 
 
 _HANDLING = b"handling"

@@ -15,11 +15,11 @@ from producer.enqueue import Enqueuer, parse_ticket
 from tests.conftest import wait_for_results
 from worker.models import Classification, Ticket, TicketResult
 from worker.retrieval.chunking import Article
+from worker.retrieval.retriever import Retriever
 from worker.retrieval.sources import load_articles
 from worker.settings import load_settings
-from worker.stages.escalate import NO_DOCS, Context, policy_from
-from worker.stages.pipeline import do_escalate, do_retrieve
-from worker.stages.retrieve import Retriever
+from worker.stages.escalate import NO_DOCS, Context, do_escalate, policy_from
+from worker.stages.retrieve import do_retrieve
 
 HELP = Path(__file__).resolve().parents[2] / "corpus" / "help"
 UNANSWERED = "Do you have a built-in video conferencing tool for our team meetings?"

@@ -56,13 +56,13 @@ def test_a_broker_failure_undoes_the_acceptance(r: redis.Redis, redis_url: str) 
     def refuse(*_args: object) -> object:
         raise ConnectionError("broker down")
 
-    original = mod._signatures
-    mod._signatures = refuse  # type: ignore[assignment]
+    original = mod._start
+    mod._start = refuse  # type: ignore[assignment]
     try:
         with pytest.raises(ConnectionError):
             enq.enqueue(parse_ticket({"id": "9", "message": "hi"}))
     finally:
-        mod._signatures = original
+        mod._start = original
     # then nothing is left behind, so a retry of the same call starts clean
     assert not r.exists(keys.dedupe_key("api", "9"))
     assert r.zcard(keys.INFLIGHT_ZSET) == 0

@@ -12,7 +12,8 @@ from devkit.fakes.models import FakeModelServer
 from tests.support.models import make_anthropic
 from worker.errors import ConfigError, RateLimited
 from worker.models import Ticket
-from worker.providers.ratelimit import HEADROOM, Limits, RateLimiter, limiter_for, parse_limits, retry_after_header
+from worker.providers.ratelimit import HEADROOM, Limits, RateLimiter, limiter_for, parse_limits
+from worker.reliability.retrying import retry_after_header
 
 RPM = 1200  # one call every 50 ms (51.5 ms with the limiter's 3% headroom)
 

@@ -15,8 +15,8 @@ from worker.errors import TicketInvalid
 from worker.models import Classification, Decision, Ticket, TicketResult, Usage
 from worker.providers import local_classifier as lc
 from worker.providers.local import LocalProvider
+from worker.retrieval.retriever import build_retriever
 from worker.stages.escalate import Policy
-from worker.stages.retrieve import build_retriever
 
 ROWS = [
     {"id": "e1", "text": "How do I set up a recurring task every Monday?", "intent": "faq", "must_escalate": False, "gold_doc_id": "recurring-tasks"},

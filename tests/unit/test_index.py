@@ -11,9 +11,9 @@ import pytest
 
 from worker.retrieval import index as ix
 from worker.retrieval.chunking import chunk_article
+from worker.retrieval.retriever import build_retriever, sync_index
 from worker.retrieval.sources import load_articles
 from worker.settings import load_settings
-from worker.stages.retrieve import build_retriever, sync_index
 
 HELP = Path(__file__).resolve().parents[2] / "corpus" / "help"
 
@@ -77,7 +77,7 @@ def test_a_saved_index_searches_exactly_like_the_built_one(help_copy: Path, tmp_
     loaded = ix.load(path)
     assert loaded.hashes == built.hashes and loaded.counts.vocab == built.counts.vocab
     assert np.array_equal(loaded.vectors, built.vectors)
-    from worker.stages.retrieve import Retriever
+    from worker.retrieval.retriever import Retriever
 
     q = "how do I invite someone from outside the company to one project"
     assert [c.model_dump() for c in Retriever(loaded).search(q)] == [c.model_dump() for c in Retriever(built).search(q)]
@@ -111,7 +111,7 @@ def test_an_unreadable_index_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_the_readiness_check_says_missing_then_ok_then_stale(help_copy: Path, tmp_path: Path) -> None:
-    from worker.stages.retrieve import index_check
+    from worker.retrieval.freshness import index_check
 
     settings = load_settings(retrieval_source=help_copy, index_dir=tmp_path / "idx")
     assert index_check(settings).startswith("missing")

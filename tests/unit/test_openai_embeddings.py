@@ -10,8 +10,8 @@ import pytest
 
 from devkit.fakes.models import FakeModelServer
 from worker.retrieval import index as ix
+from worker.retrieval.retriever import Retriever, provider_encoder, sync_index
 from worker.settings import load_settings
-from worker.stages.retrieve import Retriever, provider_encoder, sync_index
 
 HELP = Path(__file__).resolve().parents[2] / "corpus" / "help"
 

@@ -8,7 +8,7 @@ import pytest
 
 from devkit.fakes.models import count_tokens
 from worker.errors import ProviderRejected
-from worker.models import Chunk, Classification, Ticket, Turn
+from worker.models import LAST_TURNS, Chunk, Classification, Ticket, Turn
 from worker.providers import prompts
 from worker.providers.costs import DEFAULT_MODELS
 
@@ -54,7 +54,8 @@ def test_only_the_last_turns_are_passed_alternating_and_ending_with_the_ticket()
     assert roles[0] == "user" and roles[-1] == "user"
     assert all(a != b for a, b in zip(roles, roles[1:], strict=False))
     joined = " ".join(m["content"] for m in msgs)
-    assert "turn 8" in joined and "turn 4" not in joined and msgs[-1]["content"].endswith("LAST")
+    kept = [f"turn {i}" for i in range(9 - LAST_TURNS, 9)]
+    assert all(k in joined for k in kept) and f"turn {8 - LAST_TURNS}" not in joined and msgs[-1]["content"].endswith("LAST")
 
 
 def test_excerpts_are_numbered_with_title_and_section() -> None:

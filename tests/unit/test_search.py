@@ -8,9 +8,9 @@ import pytest
 
 from worker.retrieval.evaluate import PlainBM25, load_questions, metrics
 from worker.retrieval.language import detect, language_of
+from worker.retrieval.retriever import Retriever
 from worker.retrieval.search import HybridSearcher
 from worker.retrieval.sources import load_articles
-from worker.stages.retrieve import Retriever
 
 ROOT = Path(__file__).resolve().parents[2]
 

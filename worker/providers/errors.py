@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from worker.errors import ProviderError, ProviderRejected, ProviderUnavailable
-from worker.providers.ratelimit import retry_after_header
+from worker.reliability.retrying import retry_after_header
 
 TRANSIENT_STATUS = frozenset({408, 409, 429})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from worker.models import Chunk, Citation, Classification, Draft, Ticket, Usage
+from worker.models import HUMAN_INTENTS, Chunk, Citation, Classification, Draft, Ticket, Usage
 from worker.providers import local_classifier as lc
 from worker.settings import Settings
 from worker.text import clean, content_tokens
@@ -108,7 +108,7 @@ class LocalProvider:
 
     def generate(self, ticket: Ticket, classification: Classification, chunks: list[Chunk]) -> tuple[Draft, Usage]:
         """Answer with the best section's steps, naming the article; hand off when nothing fits."""
-        if classification.intent in ("billing", "account", "escalate"):
+        if classification.intent in HUMAN_INTENTS:
             return Draft(text=SPECIALIST, citations=[], grounded=False), self._usage("generate")
         if not chunks:
             return Draft(text=HANDOFF, citations=[], grounded=False), self._usage("generate")

@@ -25,13 +25,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from worker.errors import ProviderRejected
-from worker.models import Chunk, Citation, Classification, Draft, Ticket
+from worker.models import HUMAN_INTENTS, LAST_TURNS, Chunk, Citation, Classification, Draft, Ticket
 from worker.providers.local import HANDOFF, SPECIALIST
 from worker.providers.prompt_text import CLASSIFY_EXAMPLES, CLASSIFY_RULES, GENERATE_EXAMPLES, GENERATE_RULES
 
-LAST_TURNS = 4  # earlier turns passed as messages (the reference design says 3-5)
 CACHE_MARGIN = 1.25  # estimate must clear the model's minimum by this factor (tokenizers differ)
-HUMAN_INTENTS = frozenset({"billing", "account", "escalate"})
 
 _PIECE = re.compile(r"[A-Za-z]+|\d+|[^\sA-Za-z\d]")
 

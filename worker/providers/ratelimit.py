@@ -236,28 +236,3 @@ def limiter_for(provider: str, *, redis_url: str, rpm: int, itpm: int, otpm: int
     if default.unlimited and all(v.unlimited for v in per_model.values()):
         return RateLimiter(None, provider, default, per_model, max_wait_s)
     return RateLimiter(redis.Redis.from_url(redis_url), provider, default, per_model, max_wait_s)
-
-
-def retry_after_header(headers: object) -> float | None:
-    """Seconds from a `retry-after-ms` or `retry-after` header (seconds or an HTTP date), if any."""
-    get = getattr(headers, "get", None)
-    if get is None:
-        return None
-    ms = get("retry-after-ms")
-    if ms:
-        try:
-            return max(0.0, float(ms) / 1000)
-        except ValueError:
-            pass
-    raw = get("retry-after")
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        from email.utils import parsedate_to_datetime
-
-        try:
-            return max(0.0, parsedate_to_datetime(raw).timestamp() - time.time())
-        except (TypeError, ValueError):
-            return None

@@ -36,7 +36,7 @@ from worker.state import conversation
 
 Kind = Literal["pipeline", "deliver"]
 KINDS: tuple[str, ...] = ("pipeline", "deliver")
-REPLAYED_HASH = f"{keys.DLQ_STREAM}:replayed"
+REPLAYED_HASH = keys.DLQ_REPLAYED
 REPLAY_AGENT = "ticketflow-dlq-replay"
 _REPLAY_SUFFIX = re.compile(r"~replay(\d+)$")
 _MAXLEN = 100_000
@@ -53,7 +53,7 @@ return false
 
 def recorded_key(dedupe: str) -> str:
     """Set once a task execution (by Celery task id) has written its dead-letter entry."""
-    return f"{keys.DLQ_STREAM}:recorded:{dedupe}"
+    return keys.dlq_recorded_key(dedupe)
 
 
 def _text(v: Any) -> str:

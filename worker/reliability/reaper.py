@@ -11,8 +11,7 @@ import redis
 from worker import keys
 from worker.models import Failure, Ticket, TicketResult
 from worker.sinks.results import ResultsStream
-from worker.stages import pipeline
-from worker.stages.escalate import Context, Policy
+from worker.stages.escalate import Context, Policy, do_escalate
 
 log = logging.getLogger("ticketflow.reaper")
 
@@ -42,7 +41,7 @@ def reap(
             else:
                 state = TicketResult.model_validate(json.loads(raw))
             state.failure = Failure(stage="pipeline", error="deadline passed without a result", reason="automation_failed")
-            state = pipeline.do_escalate(state, policy, Context(failure=state.failure))
+            state = do_escalate(state, policy, Context(failure=state.failure))
             if results.publish(state) is not None:
                 done += 1
                 log.warning("reaped overdue ticket", extra={"ticket_id": uid})

@@ -21,18 +21,14 @@ from typing import Any
 
 import numpy as np
 
-from worker.errors import ConfigError
 from worker.retrieval.chunking import Article, Passage, chunk_article
 from worker.retrieval.dense import Encoder, LocalEncoder
+from worker.retrieval.freshness import IndexFileError
 from worker.retrieval.lexical import TermCounts, bm25_text, count_terms, stack, take_rows
 from worker.retrieval.sources import fingerprint
 
 FORMAT = 1
 REFIT_SHARE = 0.5  # the local basis is refitted when more than this share of chunks is new
-
-
-class IndexFileError(ConfigError):
-    """An index file that cannot be read or does not fit the configured encoder."""
 
 
 @dataclass
@@ -173,15 +169,6 @@ def save(index: Index, path: Path) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def read_meta(path: Path) -> dict[str, Any]:
-    """The index file's metadata alone (source fingerprint, encoder, counts)."""
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            return dict(json.loads(bytes(z["meta"]).decode()))
-    except (OSError, ValueError, KeyError) as exc:
-        raise IndexFileError(f"cannot read index {path}: {exc}") from exc
 
 
 def load(path: Path, encoder: Encoder | None = None) -> Index:

@@ -20,6 +20,7 @@ import httpx
 from worker import keys
 from worker.errors import SinkRejected, SinkUnavailable
 from worker.models import TicketResult
+from worker.reliability.retrying import retry_after_header
 from worker.settings import Settings
 
 
@@ -127,11 +128,5 @@ def call(client: httpx.Client, method: str, url: str, *, sink: str, json: dict[s
 
 
 def retry_after(resp: httpx.Response) -> float | None:
-    """Seconds from a Retry-After header (delta form), if present and sane."""
-    raw = resp.headers.get("Retry-After")
-    if raw is None:
-        return None
-    try:
-        return max(0.0, min(float(raw), 3600.0))
-    except ValueError:
-        return None
+    """Seconds from the response's Retry-After header (seconds or an HTTP date), if present and sane."""
+    return retry_after_header(resp.headers)

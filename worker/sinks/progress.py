@@ -21,7 +21,7 @@ TTL_S = 3600
 
 def events_key(uid: str) -> str:
     """The per-ticket stream of progress events (stages finished, reply deltas)."""
-    return f"{keys.PREFIX}:events:{uid}"
+    return keys.events_key(uid)
 
 
 def publish(r: redis.Redis, uid: str, kind: str, **fields: str) -> None:

@@ -8,18 +8,22 @@ lead can see all of them, not just the first.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from worker.models import Chunk, Classification, Decision, Draft, Failure, Ticket
+from worker import clock
+from worker.models import HUMAN_INTENTS, Chunk, Classification, Decision, Draft, Failure, Ticket, TicketResult
 from worker.providers import local_classifier as lc
+from worker.providers.local import SPECIALIST
 from worker.text import clean, content_tokens
 
 # Reasons, as they appear in results, metrics and the review page.
 BILLING = "billing"
 ACCOUNT = "account_change"
 HUMAN_REQUESTED = "escalate_intent"
+INTENT_REASONS = {"billing": BILLING, "account": ACCOUNT, "escalate": HUMAN_REQUESTED}  # one per human intent
 HIGH_URGENCY = "high_urgency"
 FRUSTRATION = "frustration"
 INJECTION = "prompt_injection"
@@ -113,12 +117,8 @@ def injection_in(ticket: Ticket, cls: Classification) -> bool:
 def hard_reasons(cls: Classification, ticket: Ticket | None = None) -> list[str]:
     """Reasons that send a ticket to a human before any reply is written."""
     reasons: list[str] = []
-    if cls.intent == "billing":
-        reasons.append(BILLING)
-    if cls.intent == "account":
-        reasons.append(ACCOUNT)
-    if cls.intent == "escalate":
-        reasons.append(HUMAN_REQUESTED)
+    if cls.intent in HUMAN_INTENTS:
+        reasons.append(INTENT_REASONS[cls.intent])
     if cls.urgency == "high":
         reasons.append(HIGH_URGENCY)
     if cls.frustrated:
@@ -243,3 +243,24 @@ def policy_from(settings: object) -> Policy:
         max_turns=settings.max_bot_turns,
         auto_intents=settings.auto_intent_set,
     )
+
+
+def skips_to_human(state: TicketResult) -> bool:
+    """Hard escalations and failed tickets take no retrieval or generation: classify -> escalate."""
+    if state.failure is not None or state.classification is None:
+        return True
+    return bool(hard_reasons(state.classification, state.ticket))
+
+
+def do_escalate(state: TicketResult, policy: Policy, context: Context) -> TicketResult:
+    """The stage on a ticket's state: the decision, and the reply that goes to the customer or the agent."""
+    t0 = clock.monotonic()
+    ctx = context if state.failure is None else dataclasses.replace(context, failure=state.failure)
+    state.decision = decide(state.ticket, state.classification, state.chunks, state.draft, policy=policy, context=ctx)
+    if state.decision.action == "escalate":
+        state.reply = SPECIALIST
+    else:
+        state.reply = state.draft.text if state.draft else None
+    state.timings["escalate"] = round(clock.monotonic() - t0, 6)
+    state.completed_at = clock.now()
+    return state

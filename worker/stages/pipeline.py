@@ -1,89 +1,35 @@
-"""The four stages as state transitions on a TicketResult: what each Celery task, and `eval`, runs."""
+"""The route a ticket takes through the stages, and all of them in one process (the eval's path).
+
+classify -> retrieve -> generate -> escalate for a ticket the help centre may answer; classify ->
+escalate for a hard escalation (billing, account, a request for a person, high urgency,
+frustration, injection) or a ticket whose stage failed. Each stage is its own Celery task; each
+task asks `next_stage` where the ticket goes next.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-
-from worker import clock
-from worker.models import Ticket, TicketResult, Turn
+from worker.models import TicketResult
 from worker.providers.base import Provider
-from worker.providers.local import SPECIALIST
-from worker.stages.classify import classify
-from worker.stages.escalate import Context, Policy, decide, hard_reasons
-from worker.stages.generate import LAST_TURNS, generate
-from worker.stages.retrieve import Retriever, retrieve
-from worker.state import debounce
-from worker.state.conversation import CUSTOMER_TURNS, TopicCounter, topic_count
+from worker.retrieval.retriever import Retriever
+from worker.stages.classify import do_classify
+from worker.stages.escalate import Context, Policy, do_escalate, skips_to_human
+from worker.stages.generate import do_generate
+from worker.stages.retrieve import do_retrieve
+from worker.state.conversation import TopicCounter, topic_count
 
 STAGES = ("classify", "retrieve", "generate", "escalate")
+TASK_NAMES = {stage: f"ticketflow.{stage}" for stage in STAGES}
 
 
-def skips_to_human(state: TicketResult) -> bool:
-    """Hard escalations and failed tickets skip retrieval and generation."""
-    if state.failure is not None or state.classification is None:
-        return True
-    return bool(hard_reasons(state.classification, state.ticket))
-
-
-def do_classify(state: TicketResult, provider: Provider) -> TicketResult:
-    """Classify stage (a debounced leader first takes the messages that make its turn)."""
-    t0 = clock.monotonic()
-    if debounce.GROUP in state.ticket.metadata:
-        from worker import runtime  # only workers debounce; the eval never reaches here
-
-        state.ticket = debounce.take(runtime.get_redis(), state.ticket, runtime.get_settings().dedupe_ttl_s)
-    cls, usage = classify(state.ticket, provider)
-    state.classification = cls
-    state.usage.append(usage)
-    state.timings["classify"] = round(clock.monotonic() - t0, 6)
-    return state
-
-
-def do_retrieve(state: TicketResult, retriever: Retriever, k: int) -> TicketResult:
-    """Retrieve stage (skipped for hard escalations)."""
-    if skips_to_human(state):
-        return state
-    assert state.classification is not None
-    t0 = clock.monotonic()
-    state.chunks = retrieve(state.ticket, state.classification, retriever, k)
-    state.timings["retrieve"] = round(clock.monotonic() - t0, 6)
-    return state
-
-
-def with_customer_turns(ticket: Ticket) -> Ticket:
-    """The ticket with the customer's earlier turns (attached at enqueue) ahead of its own thread."""
-    earlier = ticket.metadata.get(CUSTOMER_TURNS)
-    if not earlier or not isinstance(earlier, list):
-        return ticket
-    turns = [Turn.model_validate(t) for t in earlier if isinstance(t, dict)]
-    return ticket.model_copy(update={"history": [*turns, *ticket.history][-LAST_TURNS:]})
-
-
-def do_generate(state: TicketResult, provider: Provider) -> TicketResult:
-    """Generate stage (skipped for hard escalations); the model sees the last few turns of the customer."""
-    if skips_to_human(state):
-        return state
-    assert state.classification is not None
-    t0 = clock.monotonic()
-    draft, usage = generate(with_customer_turns(state.ticket), state.classification, state.chunks, provider)
-    state.draft = draft
-    state.usage.append(usage)
-    state.timings["generate"] = round(clock.monotonic() - t0, 6)
-    return state
-
-
-def do_escalate(state: TicketResult, policy: Policy, context: Context) -> TicketResult:
-    """Escalate stage: the decision, and the reply that goes to the customer or the agent."""
-    t0 = clock.monotonic()
-    ctx = context if state.failure is None else dataclasses.replace(context, failure=state.failure)
-    state.decision = decide(state.ticket, state.classification, state.chunks, state.draft, policy=policy, context=ctx)
-    if state.decision.action == "escalate":
-        state.reply = SPECIALIST
-    else:
-        state.reply = state.draft.text if state.draft else None
-    state.timings["escalate"] = round(clock.monotonic() - t0, 6)
-    state.completed_at = clock.now()
-    return state
+def next_stage(stage: str, state: TicketResult) -> str | None:
+    """The stage that runs after `stage` for this ticket (None after escalate)."""
+    if stage == "escalate":
+        return None
+    if stage == "classify":
+        return "escalate" if skips_to_human(state) else "retrieve"
+    if stage == "retrieve":
+        return "escalate" if state.failure is not None else "generate"
+    return "escalate"
 
 
 def run_inline(
@@ -95,8 +41,14 @@ def run_inline(
     policy: Policy,
     topics: TopicCounter,
 ) -> TicketResult:
-    """All four stages in this process, as the chain runs them (the eval harness's path)."""
+    """The stages in this process, on the route the tasks take (the eval harness's path)."""
     state = do_classify(state, provider)
-    state = do_retrieve(state, retriever, k)
-    state = do_generate(state, provider)
-    return do_escalate(state, policy, Context(topic_count=topic_count(state, topics)))
+    state.stages.append("classify")
+    if next_stage("classify", state) == "retrieve":
+        state = do_retrieve(state, retriever, k)
+        state.stages.append("retrieve")
+        state = do_generate(state, provider)
+        state.stages.append("generate")
+    state = do_escalate(state, policy, Context(topic_count=topic_count(state, topics)))
+    state.stages.append("escalate")
+    return state

@@ -13,12 +13,10 @@ from typing import Protocol
 import redis
 
 from worker import keys
-from worker.models import Ticket, TicketResult, Turn
+from worker.models import HUMAN_INTENTS, LAST_TURNS, Ticket, TicketResult, Turn
 from worker.text import clean, content_tokens
 
 ANONYMOUS = "anonymous"
-RECENT_TURNS = 5
-HARD_TOPICS = frozenset({"billing", "account", "escalate"})
 CUSTOMER_TURNS = "customer_turns"  # ticket.metadata key: the customer's last turns from earlier tickets
 
 
@@ -34,7 +32,7 @@ def topic_of(state: TicketResult) -> str:
     if state.chunks:
         return f"doc:{state.chunks[0].doc_id}"
     intent = state.classification.intent if state.classification else "unknown"
-    if intent in HARD_TOPICS:
+    if intent in HUMAN_INTENTS:
         return intent
     words = sorted(set(content_tokens(clean(state.ticket.text))), key=lambda w: (-len(w), w))[:2]
     return f"{intent}:{'-'.join(sorted(words))}"
@@ -95,7 +93,7 @@ def topic_count(state: TicketResult, topics: TopicCounter) -> int:
 
 # --- turns -----------------------------------------------------------------------------------------
 def _turns_key(source: str, customer_id: str) -> str:
-    return f"{keys.PREFIX}:turns:{source}:{customer_id}"
+    return keys.customer_turns_key(source, customer_id)
 
 
 def record_turn(r: redis.Redis, ticket: Ticket, at: float, ttl_s: int, *, reply: str | None = None) -> None:
@@ -113,7 +111,7 @@ def record_turn(r: redis.Redis, ticket: Ticket, at: float, ttl_s: int, *, reply:
     pipe.execute()
 
 
-def recent_turns(r: redis.Redis, source: str, customer_id: str, *, exclude: str = "", n: int = RECENT_TURNS) -> list[Turn]:
+def recent_turns(r: redis.Redis, source: str, customer_id: str, *, exclude: str = "", n: int = LAST_TURNS) -> list[Turn]:
     """The customer's last `n` stored turns, oldest first, as history for generation."""
     key = _turns_key(source, customer_id)
     uids = [u.decode() if isinstance(u, bytes) else str(u) for u in r.zrevrange(f"{key}:order", 0, n)]

@@ -75,17 +75,17 @@ def group_of(ticket: Ticket) -> str | None:
 
 def buffer_key(group: str) -> str:
     """The list of messages waiting to become one turn."""
-    return f"{keys.PREFIX}:debounce:buf:{group}"
+    return keys.debounce_buffer_key(group)
 
 
 def lock_key(group: str) -> str:
     """Held by the leader from its first message until its classify stage takes the buffer."""
-    return f"{keys.PREFIX}:debounce:lock:{group}"
+    return keys.debounce_lock_key(group)
 
 
 def merged_key(uid: str) -> str:
     """The fragments a leader took, kept so a retried classify sees the same turn."""
-    return f"{keys.PREFIX}:debounce:merged:{uid}"
+    return keys.debounce_merged_key(uid)
 
 
 def fragment(ticket: Ticket) -> str:

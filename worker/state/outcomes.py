@@ -25,10 +25,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from worker import clock, keys
 
-REOPENED_SET = f"{keys.PREFIX}:reopened"
-REOPENED_AT = f"{keys.PREFIX}:reopened:at"
-REVIEW_QUEUE = f"{keys.PREFIX}:review:queue"
-REVIEWS = f"{keys.PREFIX}:review:verdicts"
+REOPENED_SET = keys.REOPENED_SET
+REOPENED_AT = keys.REOPENED_AT
+REVIEW_QUEUE = keys.REVIEW_QUEUE
+REVIEWS = keys.REVIEWS
 MAX_NOTE_CHARS = 2000
 
 Verdict = Literal["correct", "incorrect"]

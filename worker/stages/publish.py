@@ -1,0 +1,57 @@
+"""The end of every ticket: the decision published once, the dead letter, the helpdesk write-back.
+
+Shared by the escalate task and the reaper, so a ticket the reaper rescues takes the same path.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from worker import clock, runtime
+from worker.app import app
+from worker.models import TicketResult
+from worker.reliability import dlq
+from worker.settings import get_settings
+from worker.sinks.registry import sink_for
+from worker.stages.escalate import Context, do_escalate
+from worker.state import conversation
+
+log = logging.getLogger("ticketflow.publish")
+DELIVER_TASK = "ticketflow.deliver"
+
+
+def finish(state: TicketResult) -> TicketResult:
+    """Decide and publish; idempotent, so a redelivery publishes nothing new."""
+    settings = get_settings()
+    r = runtime.get_redis()
+    count = 1
+    if state.failure is None and state.classification is not None:
+        count = conversation.topic_count(state, conversation.RedisTopics(r, settings.conversation_ttl_s))
+    owner, turns = conversation.thread_turn(r, state.ticket.source, state.ticket.thread_id, state.ticket.uid, settings.conversation_ttl_s)
+    state = do_escalate(state, runtime.get_policy(), Context(topic_count=count, human_owner=owner, thread_turns=turns))
+    if state.ticket.customer_id != conversation.ANONYMOUS:
+        sent = state.reply if state.decision is not None and state.decision.action == "auto_reply" else None
+        conversation.record_turn(r, state.ticket, state.enqueued_at or clock.now(), settings.conversation_ttl_s, reply=sent)
+    return publish(state)
+
+
+def publish(state: TicketResult) -> TicketResult:
+    """Publish `state` once; if this ticket was published before (a redelivery, or the reaper got there
+    first), return that published result, so the helpdesk gets what the stream says."""
+    results = runtime.get_results()
+    if results.publish(state) is not None:
+        return state
+    return results.published(state.ticket.uid) or state
+
+
+def after_publish(state: TicketResult, *, dedupe: str) -> None:
+    """What follows a published result: the dead-letter view for failures, then the helpdesk write-back (sent by task name)."""
+    if state.failure is not None:
+        # Escalated because automation failed, not because of policy: list it for `ticketflow dlq`.
+        f = state.failure
+        try:
+            dlq.record(runtime.get_redis(), state, kind="pipeline", stage=f.stage, error=f.error, reason=f.reason, dedupe=dedupe)
+        except Exception:  # the view is secondary: never let it stop the write-back below
+            log.exception("could not record the dead letter", extra={"ticket_id": state.ticket.uid})
+    if sink_for(state.ticket.source, get_settings()) is not None:
+        app.send_task(DELIVER_TASK, args=(state.model_dump(mode="json"),), argsrepr=state.ticket.uid)
