@@ -173,8 +173,19 @@ def create_app(settings: Settings, *, r: redis.Redis | None = None, enqueuer: En
         except redis.RedisError as exc:
             checks["redis"] = f"unreachable: {type(exc).__name__}"
         checks["index"] = index_check(settings)
+        detail: dict[str, str] = {}
+        if settings.index_store:  # the cluster's index: a failing sync is said, and the last good version still serves
+            from worker.retrieval.sync import status as index_sync
+
+            try:
+                detail["index_sync"] = index_sync.sync_detail(client)
+                meta = index_sync.current_meta(client) if settings.index_store == "redis" else None
+                checks["index"] = "ok" if meta or settings.index_store != "redis" else "missing: no index version published (run `ticketflow index sync`)"
+            except redis.RedisError as exc:
+                detail["index_sync"] = f"unknown: {type(exc).__name__}"
         ok = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ready" if ok else "not_ready", "checks": checks}, status_code=200 if ok else 503)
+        body: dict[str, Any] = {"status": "ready" if ok else "not_ready", "checks": checks, **({"detail": detail} if detail else {})}
+        return JSONResponse(body, status_code=200 if ok else 503)
 
     @app.post("/v1/tickets", status_code=202)
     async def post_ticket(request: Request) -> JSONResponse:

@@ -12,6 +12,7 @@ TicketflowError
   SinkError              a helpdesk write-back failed
     SinkUnavailable      transient, retried
     SinkRejected         permanent, recorded and escalated
+  SyncFailed             a help-centre sync could not finish; the last good index keeps serving
 """
 
 from __future__ import annotations
@@ -105,3 +106,12 @@ TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     ConnectionError,
     TimeoutError,
 )
+
+
+class SyncFailed(TicketflowError):
+    """A help-centre sync could not finish (API down, refused, nothing published); nothing new was published."""
+
+    def __init__(self, message: str, *, source: str = "", status: int | None = None) -> None:
+        super().__init__(message)
+        self.source = source
+        self.status = status

@@ -120,3 +120,21 @@ def webhook_key(source: str, delivery_id: str) -> str:
     """Claim of one webhook delivery (dedupe of the helpdesk's retries)."""
     return f"{PREFIX}:webhook:{source}:{delivery_id}"
 BENCH_BARE_STREAM = f"{PREFIX}:bench:bare"
+
+
+# --- the cluster's help-centre index (worker/retrieval/snapshot.py, worker/retrieval/sync/) ---------
+INDEX_CURRENT = index_key("current")  # JSON meta of the version every worker serves
+INDEX_SEQ = index_key("seq")  # version counter
+INDEX_VERSIONS = index_key("versions")  # list of published versions, newest first
+INDEX_SERVED = index_key("served")  # hash: worker id -> JSON {version, at}
+INDEX_SYNC = index_key("sync")  # hash: source -> JSON status of its last sync
+
+
+def index_snapshot_key(version: str) -> str:
+    """The `.npz` bytes of one published index version."""
+    return index_key(f"snapshot:{version}")
+
+
+def index_state_key(version: str) -> str:
+    """The sync state (articles and cursors per source) the version was built from."""
+    return index_key(f"state:{version}")

@@ -20,6 +20,9 @@ Names (all prefixed `ticketflow_`), from the stream, cumulative:
 Read from Redis at scrape time, gauges:
   queue_depth{queue}  broker_unacked  inflight_tickets  dlq_entries  results_stream_entries
   review_pending  reviews{verdict}  reopened_tickets
+Help-centre sync (worker/retrieval/sync/), gauges:
+  index_sync_ok{source}  index_sync_last_success_timestamp_seconds{source}  index_sync_failures_total{source}
+  index_version_age_seconds   (the version in a Redis store)
 Per worker process (a port each from TICKETFLOW_METRICS_PORT up; counts executions, redeliveries included):
   task_runs_total{task,state}  task_seconds{task}  ratelimit_wait_seconds{provider}
 """
@@ -42,6 +45,7 @@ from prometheus_client.registry import Collector
 
 from worker import keys
 from worker.reliability import dlq
+from worker.retrieval.sync import status as index_status
 from worker.state import outcomes
 
 log = logging.getLogger("ticketflow.metrics")
@@ -257,6 +261,24 @@ class RedisCollector(Collector):
             verdicts.add_metric([v], counts[v])
         yield verdicts
         yield GaugeMetricFamily(f"{NS}_reopened_tickets", "Tickets the bot solved that the customer reopened.", value=int(self.r.scard(outcomes.REOPENED_SET)))
+        yield from index_sync_families(self.r)
+
+
+def index_sync_families(r: redis.Redis, now: float | None = None) -> Iterator[Any]:
+    """The help-centre sync (worker/retrieval/sync/status.py): whether each source's last sync worked, when one
+    last did, failures, and the age of the version the cluster serves."""
+    now = time.time() if now is None else now
+    ok = GaugeMetricFamily(f"{NS}_index_sync_ok", "1 when the source's last help-centre sync succeeded, 0 when it failed.", labels=["source"])
+    last = GaugeMetricFamily(f"{NS}_index_sync_last_success_timestamp_seconds", "When the source last synced successfully.", labels=["source"])
+    failed = CounterMetricFamily(f"{NS}_index_sync_failures", "Failed help-centre syncs.", labels=["source"])
+    for name, s in sorted(index_status.syncs(r).items()):
+        ok.add_metric([name], 1.0 if s.get("ok") else 0.0)
+        last.add_metric([name], float(s.get("last_ok_at") or 0.0))
+        failed.add_metric([name], float(s.get("failures_total", 0)))
+    yield from (ok, last, failed)
+    meta = index_status.current_meta(r)
+    if meta is not None:
+        yield GaugeMetricFamily(f"{NS}_index_version_age_seconds", "Age of the index version the cluster serves.", value=now - float(meta.get("published_at", now)))
 
 
 # ---- worker processes --------------------------------------------------------------------------

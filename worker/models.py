@@ -157,6 +157,7 @@ class TicketResult(BaseModel):
     run_id: str | None = None
     classification: Classification | None = None
     chunks: list[Chunk] = Field(default_factory=list)
+    index_version: str | None = None  # the help-centre index version the chunks came from (None: retrieval skipped)
     draft: Draft | None = None
     decision: Decision | None = None
     reply: str | None = None

@@ -9,7 +9,9 @@ import redis
 
 from worker.providers import build_provider
 from worker.providers.base import Provider
-from worker.retrieval.retriever import Retriever, build_retriever
+from worker.retrieval.cluster import Follower
+from worker.retrieval.retriever import Retriever, build_retriever, provider_encoder
+from worker.retrieval.snapshot import store_from
 from worker.settings import get_settings
 from worker.sinks.results import ResultsStream
 from worker.stages.escalate import Policy, policy_from
@@ -40,10 +42,25 @@ def _retriever() -> Retriever:
     return build_retriever(get_settings().corpus_dir)
 
 
+@lru_cache(maxsize=1)
+def _follower() -> Follower | None:
+    s = get_settings()
+    store = store_from(s, get_redis())
+    if store is None:
+        return None
+    follower = Follower(store, get_redis(), s.index_dir, check_s=s.index_check_s, fallback=_retriever, encoder=provider_encoder(s))
+    follower.follow()
+    return follower
+
+
 def get_retriever() -> Retriever:
-    """The help-centre index."""
+    """The help-centre index: the cluster's current version when TICKETFLOW_INDEX_STORE is set (checked
+    between tickets, see worker/retrieval/cluster.py), else this host's own."""
     with _build_lock:
-        return _retriever()
+        follower = _follower()
+        if follower is None:
+            return _retriever()
+    return follower.get()
 
 
 def warm_up() -> None:
@@ -67,6 +84,8 @@ def get_policy() -> Policy:
 
 def reset() -> None:
     """Forget every cached resource (after a fork, or in tests that change settings)."""
-    for f in (get_redis, _provider, _retriever, get_results, get_policy):
+    if _follower.cache_info().currsize and (follower := _follower()) is not None:
+        follower.close()
+    for f in (get_redis, _provider, _retriever, _follower, get_results, get_policy):
         f.cache_clear()
     get_settings.cache_clear()

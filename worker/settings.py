@@ -76,6 +76,13 @@ class Settings(BaseSettings):
     retrieval_source: Path | None = None  # help centre the worker serves (folder or JSONL); None = corpus_dir
     retrieval_embeddings: Literal["local", "openai"] = "local"  # openai: openai_embedding_model, needs OPENAI_API_KEY
     retrieval_auto_rebuild: bool = True  # a worker whose index is stale re-indexes the changed articles at start-up
+    # issue 18: one index version for the cluster (worker/retrieval/snapshot.py) and help-centre sync (worker/retrieval/sync/)
+    index_store: str = ""  # "" = each host indexes its own source; "redis" = versions in REDIS_URL; a path = a shared folder
+    index_check_s: float = 5.0  # how often a worker looks for a newer version (between tickets)
+    index_keep_versions: int = 3  # published versions kept in the store (older ones are deleted)
+    helpcenter_locales: str = ""  # locales to sync, comma-separated (e.g. "en-us,es,fr"); "" = every locale
+    helpcenter_reconcile_s: float = 3600.0  # Zendesk: a full listing this often finds deleted and archived articles
+    helpcenter_max_wait_s: float = 120.0  # the longest Retry-After a sync waits out before it fails
 
     # --- policy ----------------------------------------------------------------------------
     auto_intents: str = "faq,bug"  # intents whose replies are sent; the rest are drafts for agents

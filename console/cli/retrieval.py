@@ -1,4 +1,4 @@
-"""Retrieval commands: `index build|status`, `eval-retrieval`, `bench-retrieval`."""
+"""Retrieval commands: `index build|sync|status`, `eval-retrieval`, `bench-retrieval`."""
 
 from __future__ import annotations
 
@@ -69,11 +69,30 @@ def register(app: typer.Typer) -> None:
             if docs:
                 typer.echo(f"  articles {label} ({len(docs)}): {', '.join(docs[:20])}{' ...' if len(docs) > 20 else ''}")
 
+    @index_app.command("sync")
+    def sync_cmd(
+        source: Annotated[str, typer.Argument(help="zendesk, intercom, or a folder / JSONL to publish to the cluster.")],
+        every: Annotated[str | None, typer.Option("--every", envvar="TICKETFLOW_INDEX_SYNC_EVERY", help="Sync on this schedule (30s, 15m, 1h).")] = None,
+        once: Annotated[bool, typer.Option("--once", help="With --every: one pass, then exit.")] = False,
+        full: Annotated[bool, typer.Option("--full", help="Zendesk: list every article (finds deleted ones) instead of the incremental export.")] = False,
+        json_out: Annotated[bool, typer.Option("--json", help="Print each report as JSON.")] = False,
+    ) -> None:
+        """Sync the help centre from its helpdesk and publish it as the cluster's next index version."""
+        from console.index_sync import run_sync
+
+        try:
+            failed = run_sync(source, every=every, once=once, full=full, echo=typer.echo, as_json=json_out)
+        except ConfigError as exc:
+            _fail(str(exc))
+        if failed:
+            raise typer.Exit(1)
+
     @index_app.command("status")
     def status_cmd(
         source: Annotated[Path | None, typer.Argument(help="Help centre (default: the configured one).")] = None,
     ) -> None:
-        """Whether the index matches its help centre; exit 1 when it is missing or stale."""
+        """Whether the index matches its help centre (or, with TICKETFLOW_INDEX_STORE, the cluster's version,
+        its age, articles per locale and which workers serve it); exit 1 when it is missing, stale or failing."""
         from worker.retrieval.freshness import index_check, index_path
         from worker.settings import load_settings
 
@@ -81,6 +100,13 @@ def register(app: typer.Typer) -> None:
             s = load_settings(**({"retrieval_source": source} if source else {}))
         except ConfigError as exc:
             _fail(str(exc))
+        if s.index_store:
+            from console.index_sync import cluster_status
+
+            ok = cluster_status(s, typer.echo)
+            if not ok:
+                raise typer.Exit(1)
+            return
         src = s.retrieval_source or s.corpus_dir
         kind = "local-lsa" if s.retrieval_embeddings == "local" else f"openai:{s.openai_embedding_model}"
         check = index_check(s)

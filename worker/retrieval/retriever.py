@@ -83,10 +83,12 @@ class Retriever:
     index: ix.Index
     path: Path | None = None
     fresh: bool = True
+    version: str = ""  # the cluster's index version; a host's own index is `local-{fingerprint}`
     searcher: HybridSearcher = field(init=False)
 
     def __post_init__(self) -> None:
         self.searcher = HybridSearcher(self.index)
+        self.version = self.version or f"local-{self.index.source_fingerprint[:12]}"
 
     @classmethod
     def from_articles(cls, articles: list[Article]) -> Retriever:
@@ -120,6 +122,7 @@ class Retriever:
         """What the worker reports about its index: where, how big, and whether it matches its source."""
         return {
             "index": str(self.path) if self.path else "memory",
+            "version": self.version,
             "source": self.index.source,
             "fresh": self.fresh,
             "chunks": len(self.index.passages),

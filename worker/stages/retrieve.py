@@ -36,5 +36,6 @@ def do_retrieve(state: TicketResult, retriever: Retriever, k: int) -> TicketResu
     assert state.classification is not None
     t0 = clock.monotonic()
     state.chunks = retrieve(state.ticket, state.classification, retriever, k)
+    state.index_version = retriever.version
     state.timings["retrieve"] = round(clock.monotonic() - t0, 6)
     return state
