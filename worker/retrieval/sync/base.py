@@ -126,9 +126,9 @@ def get_json(
             sleep(min(2.0**attempt * 0.5, max_wait_s))
             continue
         if resp.status_code in BUSY and attempt < RETRIES:
-            wait = retry_after(resp, time.time())
-            wait = min(2.0**attempt * 0.5, 30.0) if wait is None else wait
-            if wait > max_wait_s:
+            hint = retry_after(resp, time.time())
+            wait = min(2.0**attempt * 0.5, 30.0, max_wait_s) if hint is None else hint
+            if wait > max_wait_s:  # only the server's own hint can be longer than we wait
                 raise SyncFailed(f"{source}: {url} asks to wait {wait:.0f}s (more than {max_wait_s:.0f}s)", source=source, status=resp.status_code)
             sleep(wait)
             continue
