@@ -212,3 +212,25 @@ def test_the_sync_speaks_httpx_to_a_real_socket(zd: FakeGuide) -> None:
                      headers={"Authorization": zd.auth or ""})
     body = resp.json()
     assert resp.status_code == 200 and {"articles", "sections", "categories", "next_page", "end_time", "count"} <= set(body)
+
+
+def test_readyz_says_when_no_version_is_published_and_why_a_sync_fails(r: redis.Redis, redis_url: str, use_env: dict[str, str], zd: FakeGuide, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from producer.api import create_app
+
+    s = sync_settings(redis_url, tmp_path, zendesk_url=zd.url)
+    with TestClient(create_app(s, r=r)) as api:
+        # before any sync the cluster has no index to serve: not ready
+        before = api.get("/readyz")
+        assert before.status_code == 503 and before.json()["checks"]["index"].startswith("missing")
+        good = _zendesk(r, zd, s)
+        assert api.get("/readyz").json()["detail"] == {"index_sync": "ok"}
+        # a failing sync: still ready (the last good version serves), and the detail says why
+        zd.fail_next(20, 500, path=r"/incremental/")
+        with pytest.raises(SyncFailed):
+            _zendesk(r, zd, s)
+        after = api.get("/readyz")
+    assert after.status_code == 200
+    detail = after.json()["detail"]["index_sync"]
+    assert detail.startswith("failing: zendesk") and good.version in detail and "500" in detail
