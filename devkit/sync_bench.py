@@ -55,7 +55,7 @@ def seed(fake: FakeGuide, articles: int, locales: list[str]) -> None:
 
 def _row(label: str, rep: SyncReport) -> dict[str, Any]:
     return {"run": label, "mode": rep.mode, "seconds": rep.seconds, "fetch_s": rep.fetch_s, "build_s": rep.build_s, "publish_s": rep.publish_s,
-            "requests": rep.requests, "articles": rep.articles, "chunks": rep.chunks, "embedded": rep.embedded, "reused": rep.reused}
+            "requests": rep.requests, "articles": rep.articles, "chunks": rep.chunks, "rechunked": rep.rechunked, "embedded": rep.embedded, "reused": rep.reused}
 
 
 def run(articles: int, locales: list[str]) -> list[dict[str, Any]]:

@@ -128,6 +128,7 @@ INDEX_SEQ = index_key("seq")  # version counter
 INDEX_VERSIONS = index_key("versions")  # list of published versions, newest first
 INDEX_SERVED = index_key("served")  # hash: worker id -> JSON {version, at}
 INDEX_SYNC = index_key("sync")  # hash: source -> JSON status of its last sync
+INDEX_SYNC_LOCK = index_key("sync-lock")  # one sync at a time across the cluster
 
 
 def index_snapshot_key(version: str) -> str:

@@ -84,6 +84,7 @@ def test_changing_one_zendesk_article_re_embeds_only_its_chunks_through_the_incr
     assert second.mode == "incremental" and second.published and second.version != first.version
     assert zd.requests("GET", r"/incremental/articles")[-1].query["start_time"]
     assert second.changed == ["en/zendesk-102"] and not second.added and not second.removed
+    assert second.rechunked == 1  # the other articles kept their chunks
     assert second.embedded == _chunks_of(r, "zendesk-102", tmp_path) >= 1
     assert second.reused == second.chunks - second.embedded
     # and a sync with nothing changed publishes no new version
@@ -165,7 +166,7 @@ def test_intercom_articles_sync_per_locale_change_one_and_delete_one(r: redis.Re
     # one article changes: only its chunks are re-embedded
     ic.put("103", "Turn on two-factor authentication", "<p>Security > Two-factor, then scan the code with any authenticator app.</p>")
     second = _intercom(r, s)
-    assert second.changed == ["en/intercom-103"] and second.embedded == _chunks_of(r, "intercom-103", tmp_path)
+    assert second.changed == ["en/intercom-103"] and second.embedded == _chunks_of(r, "intercom-103", tmp_path) and second.rechunked == 1
     # one article is deleted, one translation unpublished: both leave the index
     ic.delete("104")
     ic.put("101", "Réinitialiser le mot de passe", "<p>brouillon</p>", locale="fr", state="draft")

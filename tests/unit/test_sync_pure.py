@@ -17,20 +17,20 @@ def test_helpdesk_locales_map_to_the_language_codes_retrieval_detects(locale: st
 
 
 def test_of_two_locales_of_one_language_the_plain_one_is_served_and_context_leads_the_body() -> None:
-    recs = [Record("7", "en-gb", "Colour", "<p>gb</p>"), Record("7", "en", "Color", "<p>plain</p>", context="Account > Sign-in"),
-            Record("7", "es", "Color", "<p>es</p>")]
+    recs = [Record("7", "en-gb", "Colour", "gb"), Record("7", "en", "Color", "plain", context="Account > Sign-in"),
+            Record("7", "es", "Color", "es")]
     arts = to_articles("zendesk", recs)
     assert [(a.doc_id, a.language, a.title) for a in arts] == [("zendesk-7", "en", "Color"), ("zendesk-7", "es", "Color")]
     assert arts[0].body.startswith("*Account > Sign-in*") and "plain" in arts[0].body
 
 
 def test_a_local_folder_keeps_its_own_doc_ids_and_markdown() -> None:
-    (art,) = to_articles("local", [Record("reset-password", "en", "", "# Reset\n\nText", markdown=True)])
+    (art,) = to_articles("local", [Record("reset-password", "en", "", "# Reset\n\nText")])
     assert art.doc_id == "reset-password" and art.body == "# Reset\n\nText"
 
 
 def test_source_state_round_trips_through_json() -> None:
-    st = SourceState({"1/en": Record("1", "en", "t", "<p>b</p>", updated_at=5.0)}, {"start_time": 9})
+    st = SourceState({"1/en": Record("1", "en", "t", "b", updated_at=5.0)}, {"start_time": 9})
     assert SourceState.from_json(st.as_json()) == st
     assert SourceState.from_json(None) == SourceState()
 

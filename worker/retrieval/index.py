@@ -14,7 +14,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,10 +84,12 @@ def build(
     previous: Index | None = None,
     source: str = "",
     refit: bool = False,
+    chunker: Callable[[Article], list[Passage]] = chunk_article,
 ) -> tuple[Index, BuildReport]:
-    """Chunk the articles and index them, reusing every chunk of `previous` whose hash is unchanged."""
+    """Chunk the articles and index them, reusing every chunk of `previous` whose hash is unchanged
+    (`chunker` may hand back an unchanged article's chunks without splitting it again)."""
     t0 = time.perf_counter()
-    passages = [p for a in articles for p in chunk_article(a)]
+    passages = [p for a in articles for p in chunker(a)]
     hashes = [p.content_hash for p in passages]
     report = BuildReport(chunks=len(passages))
     old_rows: dict[str, int] = {}

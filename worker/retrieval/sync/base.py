@@ -1,6 +1,6 @@
 """What every helpdesk sync shares: the article records it keeps, the state between syncs, locales, and one GET.
 
-    Record        one published translation of one article (id, locale, title, HTML body, context)
+    Record        one published translation of one article (id, locale, title, body as Markdown, context)
     SourceState   the records of one source and its cursors, carried from sync to sync in the snapshot
     get_json      one GET through the injected httpx client, waiting out 429 / 503 with Retry-After
     to_articles   records -> retrieval Articles, locales mapped to the language codes retrieval uses
@@ -36,11 +36,10 @@ class Record:
     id: str
     locale: str
     title: str
-    html: str
+    body: str  # Markdown: an HTML body is converted once, when it is fetched (a sync re-reads every record)
     context: str = ""  # "Category > Section" (Zendesk) or the collection (Intercom)
     updated_at: float = 0.0
     url: str = ""
-    markdown: bool = False  # a local folder's article: the body is Markdown already
 
     @property
     def key(self) -> str:
@@ -68,6 +67,11 @@ class SourceState:
         return cls({r.key: r for r in records}, dict(data.get("cursor") or {}))
 
 
+def markdown_of(html: str) -> str:
+    """An article's HTML body as the Markdown chunking splits at its headings."""
+    return html_to_markdown(html) if html.strip() else ""
+
+
 def wanted_locales(setting: str) -> frozenset[str]:
     """TICKETFLOW_HELPCENTER_LOCALES as a set of lower-case locales; empty = every locale."""
     return frozenset(x.strip().lower() for x in setting.split(",") if x.strip())
@@ -86,7 +90,7 @@ def to_articles(source: str, records: Iterable[Record]) -> list[Article]:
         chosen.setdefault((rec.id, language_for(rec.locale)), rec)
     out = []
     for (rid, lang), rec in sorted(chosen.items()):
-        body = rec.html if rec.markdown else html_to_markdown(rec.html) if rec.html.strip() else ""
+        body = rec.body
         if rec.context:
             body = f"*{rec.context}*\n\n{body}"
         out.append(Article(rid if source == LOCAL else f"{source}-{rid}", rec.title, body, lang))

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from worker.errors import SyncFailed
-from worker.retrieval.sync.base import Record, Sleep, SourceState, get_json
+from worker.retrieval.sync.base import Record, Sleep, SourceState, get_json, markdown_of
 
 NAME = "intercom"
 MAX_PAGES = 10_000
@@ -46,7 +46,7 @@ def _pages(client: httpx.Client, path: str, *, per_page: int, sleep: Sleep, max_
 
 
 def _record(aid: str, locale: str, content: dict[str, Any], context: str) -> Record:
-    return Record(id=aid, locale=locale.lower(), title=str(content.get("title") or ""), html=str(content.get("body") or ""),
+    return Record(id=aid, locale=locale.lower(), title=str(content.get("title") or ""), body=markdown_of(str(content.get("body") or "")),
                   context=context, updated_at=float(content.get("updated_at") or 0), url=str(content.get("url") or ""))
 
 

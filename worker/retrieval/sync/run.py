@@ -15,6 +15,8 @@ raised as SyncFailed.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
 import time
 from collections import Counter
@@ -25,11 +27,14 @@ from typing import Any
 
 import httpx
 import redis
+from redis.exceptions import LockError
 
+from worker import keys
 from worker.errors import ConfigError, ProviderError, SyncFailed
 from worker.retrieval import index as ix
 from worker.retrieval import snapshot
-from worker.retrieval.chunking import Article
+from worker.retrieval.chunking import Article, Passage, chunk_article
+from worker.retrieval.retriever import provider_encoder
 from worker.retrieval.sources import fingerprint, load_articles
 from worker.retrieval.sync import intercom, status, zendesk
 from worker.retrieval.sync.base import LOCAL, Record, Sleep, SourceState, to_articles, wanted_locales
@@ -37,6 +42,8 @@ from worker.settings import Settings
 
 log = logging.getLogger("ticketflow.sync")
 HELPDESKS = (zendesk.NAME, intercom.NAME)
+LOCK_S = 900.0  # a sync that dies holding the lock frees it after this
+LOCK_WAIT_S = 120.0
 
 
 @dataclass
@@ -50,6 +57,7 @@ class SyncReport:
     articles: int = 0
     per_locale: dict[str, int] = field(default_factory=dict)
     chunks: int = 0
+    rechunked: int = 0  # articles split into chunks again (new or changed); the rest kept their chunks
     embedded: int = 0
     reused: int = 0
     dropped: int = 0
@@ -84,7 +92,7 @@ def _client_for(source: str, settings: Settings) -> httpx.Client:
 
 
 def _local_state(path: Path) -> SourceState:
-    recs = [Record(a.doc_id, a.language, a.title, a.body, markdown=True) for a in load_articles(path)]
+    recs = [Record(a.doc_id, a.language, a.title, a.body) for a in load_articles(path)]
     return SourceState({r.key: r for r in recs}, {"path": str(path.resolve())})
 
 
@@ -121,18 +129,44 @@ def _previous_index(store: snapshot.Store, meta: dict[str, Any] | None, index_di
         return None
 
 
+def article_hash(a: Article) -> str:
+    """What an article's chunks depend on: same hash, same chunks."""
+    return hashlib.sha256(f"{a.language}\x1f{a.doc_id}\x1f{a.title}\x1f{a.body}".encode()).hexdigest()[:16]
+
+
+class _ReusingChunker:
+    """Chunks of an article unchanged since the previous version come from that version's index, not a new split."""
+
+    def __init__(self, previous: ix.Index | None, hashes: dict[str, str]) -> None:
+        self.hashes = hashes
+        self.old: dict[str, list[Passage]] = {}
+        for p in previous.passages if previous is not None else []:
+            self.old.setdefault(f"{p.language}/{p.doc_id}", []).append(p)
+        self.split = 0
+
+    def __call__(self, a: Article) -> list[Passage]:
+        key = f"{a.language}/{a.doc_id}"
+        if key in self.old and self.hashes.get(key) == article_hash(a):
+            return self.old[key]
+        self.split += 1
+        return chunk_article(a)
+
+
 def sync(
     source: str, *, settings: Settings, store: snapshot.Store, r: redis.Redis, client: httpx.Client | None = None,
     full: bool = False, sleep: Sleep = time.sleep, now: Callable[[], float] = time.time,
 ) -> SyncReport:
     """Sync `source` into the cluster's index; raises SyncFailed (the last good version keeps serving)."""
-    from worker.retrieval.retriever import provider_encoder  # for the configured embeddings
-
     name = source_name(source)
     report = SyncReport(name)
     t0 = time.perf_counter()
     meta: dict[str, Any] | None = None
+    # One sync at a time across the cluster: each builds on the current version's state, so two at once
+    # (say zendesk and intercom) would each publish without the other's changes.
+    lock = r.lock(keys.INDEX_SYNC_LOCK, timeout=LOCK_S, blocking_timeout=LOCK_WAIT_S)
     try:
+        if not lock.acquire():
+            raise SyncFailed(f"{name}: another sync held the lock for more than {LOCK_WAIT_S:.0f}s", source=name)
         meta = store.current()
         state = store.state(str(meta["version"])) if meta else {}
         sources = dict(state.get("sources") or {})
@@ -145,7 +179,7 @@ def sync(
             # An empty help centre is far likelier a wrong locale, token or brand than a real one: keep serving.
             raise SyncFailed(f"{name}: no published articles (locales {settings.helpcenter_locales or 'all'}); nothing published", source=name)
         fp = fingerprint(articles)
-        new_state = {"sources": sources}
+        new_state = {"sources": sources, "article_hashes": {f"{a.language}/{a.doc_id}": article_hash(a) for a in articles}}
         per_locale = dict(sorted(Counter(a.language for a in articles).items()))
         report.articles, report.per_locale = len(articles), per_locale
         if meta is not None and meta.get("fingerprint") == fp:
@@ -154,7 +188,10 @@ def sync(
         else:
             t1 = time.perf_counter()
             previous = _previous_index(store, meta, settings.index_dir)
-            index, built = ix.build(articles, encoder=provider_encoder(settings), previous=previous, source=f"cluster:{','.join(sorted(sources))}")
+            chunker = _ReusingChunker(previous, state.get("article_hashes") or {})
+            index, built = ix.build(articles, encoder=provider_encoder(settings), previous=previous, source=f"cluster:{','.join(sorted(sources))}",
+                                    chunker=chunker)
+            report.rechunked = chunker.split
             report.build_s = round(time.perf_counter() - t1, 3)
             t2 = time.perf_counter()
             out = {"fingerprint": fp, "built_at": index.built_at, "published_at": now(), "synced_at": now(), "sources": sorted(sources),
@@ -180,6 +217,10 @@ def sync(
         if isinstance(exc, SyncFailed):
             raise
         raise SyncFailed(f"{name}: {why}", source=name) from exc
+    finally:
+        with contextlib.suppress(redis.RedisError, LockError):
+            if lock.owned():
+                lock.release()
     log.info("help-centre sync of %s: %s, version %s (%s), %d articles, %d chunks embedded, %d reused, %.2fs",
              name, report.mode, report.version, "new" if report.published else "unchanged", report.articles, report.embedded, report.reused, report.seconds)
     return report

@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 
 from worker.errors import SyncFailed
-from worker.retrieval.sync.base import Record, Sleep, SourceState, get_json
+from worker.retrieval.sync.base import Record, Sleep, SourceState, get_json, markdown_of
 
 NAME = "zendesk"
 INCLUDE = "sections,categories"
@@ -58,7 +58,7 @@ def _sideloads(page: dict[str, Any], sections: dict[str, dict[str, Any]], catego
 def _record(article: dict[str, Any], context: str) -> Record:
     return Record(
         id=str(article["id"]), locale=str(article.get("locale") or "").lower(), title=str(article.get("title") or article.get("name") or ""),
-        html=str(article.get("body") or ""), context=context, updated_at=_epoch(article.get("updated_at")), url=str(article.get("html_url") or ""),
+        body=markdown_of(str(article.get("body") or "")), context=context, updated_at=_epoch(article.get("updated_at")), url=str(article.get("html_url") or ""),
     )
 
 
