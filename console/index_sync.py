@@ -21,7 +21,7 @@ def _line(rep: SyncReport) -> str:
     what = "new version" if rep.published else "unchanged"
     locales = ", ".join(f"{k} {v}" for k, v in rep.per_locale.items())
     out = (f"{rep.source}: {rep.mode} sync, {what} {rep.version}: {rep.articles} articles ({locales}), {rep.chunks} chunks; "
-           f"embedded {rep.embedded}, reused {rep.reused}, dropped {rep.dropped}; {rep.requests} requests; "
+           f"re-chunked {rep.rechunked} articles, embedded {rep.embedded} chunks, reused {rep.reused}, dropped {rep.dropped}; {rep.requests} requests; "
            f"fetch {rep.fetch_s:.2f}s, build {rep.build_s:.2f}s, publish {rep.publish_s:.2f}s, total {rep.seconds:.2f}s")
     for label, docs in (("added", rep.added), ("changed", rep.changed), ("removed", rep.removed)):
         if docs:

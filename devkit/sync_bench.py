@@ -19,7 +19,7 @@ from typing import Any
 
 import redis
 
-from devkit.fakes.helpcenter import FakeGuide
+from devkit.fakes.helpcenter import FakeGuide, html_of, seed
 from devkit.services import EmbeddedRedis
 from worker.retrieval.cluster import Follower
 from worker.retrieval.snapshot import RedisStore
@@ -29,28 +29,6 @@ from worker.settings import ROOT, load_settings
 from worker.sinks.zendesk import build_client
 
 EMAIL, TOKEN = "bench@example.com", "bench"
-
-
-def _html(markdown: str, n: int) -> str:
-    out = []
-    for block in markdown.split("\n\n"):
-        block = block.strip()
-        if block.startswith("#"):
-            out.append(f"<h2>{block.lstrip('#').strip()}</h2>")
-        elif block:
-            out.append(f"<p>{block}</p>")
-    out.append(f"<p>Reference number {n} for this variation of the article.</p>")
-    return "".join(out)
-
-
-def seed(fake: FakeGuide, articles: int, locales: list[str]) -> None:
-    """`articles` articles in every locale, drawn from corpus/help."""
-    base = load_articles(ROOT / "corpus" / "help")
-    fake.add_section(1, "Help", category_id=1, category="General")
-    for i in range(articles):
-        a = base[i % len(base)]
-        for loc in locales:
-            fake.put(1000 + i, f"{a.title or a.doc_id} ({i})", _html(a.body, i), locale=loc, section_id=1)
 
 
 def _row(label: str, rep: SyncReport) -> dict[str, Any]:
@@ -74,7 +52,7 @@ def run(articles: int, locales: list[str]) -> list[dict[str, Any]]:
             follower.get()
             first_load = time.perf_counter() - t0
             a = load_articles(ROOT / "corpus" / "help")[0]
-            fake.put(1000, "Changed article", _html(a.body + "\n\nA new paragraph about the change.", 0), locale=locales[0], section_id=1)
+            fake.put(1000, "Changed article", html_of(a.body + "\n\nA new paragraph about the change.", 0), locale=locales[0], section_id=1)
             rows.append(_row("incremental, 1 article changed", sync("zendesk", settings=s, store=store, r=r, client=client)))
             t0 = time.perf_counter()
             follower.get()

@@ -190,3 +190,61 @@ class FakeArticles(FakeServer):
 
     def _collections(self, query: dict[str, str], body: Any) -> tuple[int, Any]:
         return 200, self._paged(sorted(self.collections.values(), key=lambda c: c["id"]), query, "/help_center/collections")
+
+
+def html_of(markdown: str, n: int) -> str:
+    """A Markdown article as the HTML body a helpdesk serves, with a line that makes variation `n` distinct."""
+    out = []
+    for block in markdown.split("\n\n"):
+        block = block.strip()
+        if block.startswith("#"):
+            out.append(f"<h2>{block.lstrip('#').strip()}</h2>")
+        elif block:
+            out.append(f"<p>{block}</p>")
+    out.append(f"<p>Reference number {n} for this variation of the article.</p>")
+    return "".join(out)
+
+
+def seed(fake: FakeGuide | FakeArticles, articles: int, locales: list[str]) -> None:
+    """`articles` articles in every locale, drawn from the team's help centre (corpus/help), repeated as needed."""
+    from worker.retrieval.sources import load_articles
+    from worker.settings import ROOT
+
+    base = load_articles(ROOT / "corpus" / "help")
+    if isinstance(fake, FakeGuide):
+        fake.add_section(1, "Help", category_id=1, category="General")
+    else:
+        fake.add_collection("1", "Help")
+    for i in range(articles):
+        a = base[i % len(base)]
+        for loc in locales:
+            if isinstance(fake, FakeGuide):
+                fake.put(1000 + i, f"{a.title or a.doc_id} ({i})", html_of(a.body, i), locale=loc, section_id=1)
+            else:
+                fake.put(str(1000 + i), f"{a.title or a.doc_id} ({i})", html_of(a.body, i), locale=loc, collection_id="1")
+
+
+def main() -> None:
+    """Run one stand-in until interrupted: `python -m devkit.fakes.helpcenter zendesk|intercom --port N --articles 66`."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("kind", choices=("zendesk", "intercom"))
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--articles", type=int, default=66, help="seeded from corpus/help")
+    ap.add_argument("--locales", default="", help="default: en-us,es (Zendesk) / en,es (Intercom)")
+    args = ap.parse_args()
+    fake: FakeGuide | FakeArticles = FakeGuide(port=args.port) if args.kind == "zendesk" else FakeArticles(port=args.port)
+    locales = [x for x in args.locales.split(",") if x] or ([fake.default_locale, "es"])
+    seed(fake, args.articles, locales)
+    fake.start()
+    print(fake.url, flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -35,6 +35,7 @@ def every(pass_: Callable[[], object], seconds: float, *, once: bool = False, st
             pass_()
         except SyncFailed as exc:  # already logged and recorded; the next tick tries again
             failed += 1
-            log.warning("sync pass failed (%s); next try in %.0fs", exc, seconds)
+            if not once:
+                log.warning("sync pass failed (%s); next try in %.0fs", exc, seconds)
         if once or stop.wait(seconds):
             return failed
