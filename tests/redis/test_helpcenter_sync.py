@@ -235,3 +235,14 @@ def test_readyz_says_when_no_version_is_published_and_why_a_sync_fails(r: redis.
     assert after.status_code == 200
     detail = after.json()["detail"]["index_sync"]
     assert detail.startswith("failing: zendesk") and good.version in detail and "500" in detail
+
+
+def test_a_local_folder_is_published_to_the_cluster_with_its_own_doc_ids(r: redis.Redis, redis_url: str, tmp_path: Path) -> None:
+    help_dir = tmp_path / "help"
+    (help_dir / "es").mkdir(parents=True)
+    (help_dir / "reset-password.md").write_text("# Reset your password\n\nClick Forgot password on the sign-in page.\n", encoding="utf-8")
+    (help_dir / "es" / "reset-password.md").write_text("# Restablecer\n\nPulsa Olvidé mi contraseña.\n", encoding="utf-8")
+    s = sync_settings(redis_url, tmp_path / "index")
+    rep = sync(str(help_dir), settings=s, store=RedisStore(r), r=r)
+    assert rep.source == "local" and rep.added == ["en/reset-password", "es/reset-password"]
+    assert status.syncs(r)["local"]["ok"] is True
