@@ -13,13 +13,13 @@ from devkit.fakes.helpcenter import FakeArticles, FakeGuide
 from tests.support.helpcenter import IC_TOKEN, articles_api, guide, sync_settings
 from worker.errors import SyncFailed
 from worker.retrieval.cluster import Follower
+from worker.retrieval.retriever import Retriever
 from worker.retrieval.snapshot import FolderStore, RedisStore
 from worker.retrieval.sync import status
 from worker.retrieval.sync.run import sync
 from worker.settings import Settings
 from worker.sinks.intercom import build_client as intercom_client
 from worker.sinks.zendesk import build_client as zendesk_client
-from worker.stages.retrieve import Retriever
 
 
 @pytest.fixture
