@@ -12,6 +12,9 @@
     evaluate.py   hit@1 / hit@3 / MRR@10 against a plain BM25 baseline
     calibrate.py  score calibration and the "nothing relevant" threshold
     bench.py      latency, memory and build time at 1k / 10k / 100k chunks
+    snapshot.py   the cluster's index versions (Redis or a shared folder)
+    cluster.py    a worker follows the current version, switching between tickets
+    sync/         the helpdesks' own articles (Zendesk Guide, Intercom) into a new version
 
 worker/stages/retrieve.py is the stage and the Retriever the pipeline uses.
 """
