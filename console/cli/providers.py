@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing as mp
-import shutil
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -241,7 +240,9 @@ def bench_limiter_cmd(
     json_path: Annotated[Path | None, typer.Option("--json", help="Also write the figures here.")] = None,
 ) -> None:
     """The limiter with several processes against the fake API: every 10-second window, and utilisation."""
-    if shutil.which("redis-server") is None:
+    from devkit.services import redis_server_executable
+
+    if redis_server_executable() is None:
         from worker.settings import load_settings
 
         url: str | None = load_settings().redis_url
