@@ -7,11 +7,15 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from console.summary import duration, per
+
 
 def print_summary(s: dict[str, Any]) -> None:
-    """The demo's summary as tables."""
+    """The demo's summary as tables (every figure with its unit, "–" where there is no data)."""
     con = Console()
-    t = Table(title=f"ticketflow run {s.get('run_id', '')}")
+    if s.get("redis"):
+        con.print(f"Redis: {s['redis']}")
+    t = Table(title=f"demo run {s.get('run_id', '')}: results by intent")
     t.add_column("intent")
     for col in ("count", "auto_reply", "draft", "escalate"):
         t.add_column(col, justify="right")
@@ -24,19 +28,19 @@ def print_summary(s: dict[str, Any]) -> None:
     for reason, n in s["escalation_reasons"].items():
         r.add_row(reason, str(n))
     con.print(r)
-    lat = Table(title="stage latency (s)")
+    lat = Table(title="latency")
     lat.add_column("stage")
     lat.add_column("p50", justify="right")
     lat.add_column("p95", justify="right")
     for stage, v in s["stage_latency_s"].items():
-        lat.add_row(stage, f"{v['p50']:.4f}", f"{v['p95']:.4f}")
-    lat.add_row("end to end", f"{s['end_to_end_s']['p50']:.3f}", f"{s['end_to_end_s']['p95']:.3f}")
+        lat.add_row(stage, duration(v["p50"]), duration(v["p95"]))
+    lat.add_row("end to end", duration(s["end_to_end_s"]["p50"]), duration(s["end_to_end_s"]["p95"]))
     con.print(lat)
     con.print(
         f"enqueued {s['enqueued']}  completed {s['completed']}  lost {s['lost']}  "
         f"auto-replied {s['auto_replied']}  drafted {s.get('drafted', 0)}  escalated {s['escalated']}\n"
-        f"resolution rate {s['resolution_rate']:.1%}  escalation rate {s['escalation_rate']:.1%}  "
-        f"{s['tickets_per_s']:.1f} tickets/s over {s['wall_s']:.1f}s\n"
-        f"model cost ${s.get('cost_usd', 0.0):.4f}: ${s.get('cost_per_ticket_usd', 0.0):.5f} per ticket, "
-        f"${s.get('cost_per_resolved_usd', 0.0):.5f} per resolved ticket"
+        f"resolution rate {per(s['resolution_rate'], '{:.1%}')}  escalation rate {per(s['escalation_rate'], '{:.1%}')}  "
+        f"{per(s['tickets_per_s'], '{:.1f}')} tickets/s over {s['wall_s']:.1f} s\n"
+        f"model cost ${s.get('cost_usd', 0.0):.4f}: {per(s.get('cost_per_ticket_usd'), '${:.5f}')} per ticket, "
+        f"{per(s.get('cost_per_resolved_usd'), '${:.5f}')} per resolved ticket"
     )

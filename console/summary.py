@@ -18,6 +18,18 @@ def percentile(values: Sequence[float], q: float) -> float:
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
+def per(value: float | None, fmt: str) -> str:
+    """A figure for people, "–" where there is none."""
+    return "–" if value is None else fmt.format(value)
+
+
+def duration(seconds: float | None) -> str:
+    """A duration with its unit: ms below a second, s above."""
+    if seconds is None:
+        return "–"
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
 def summarize(results: Sequence[dict[str, Any]], *, enqueued: int, wall_s: float) -> dict[str, Any]:
     """Counts per intent and action, resolution and escalation rates, reasons, latencies, throughput."""
     by_intent: dict[str, Counter[str]] = defaultdict(Counter)
@@ -49,17 +61,18 @@ def summarize(results: Sequence[dict[str, Any]], *, enqueued: int, wall_s: float
         "auto_replied": auto,
         "drafted": actions["draft"],
         "escalated": escalated,
-        "resolution_rate": round(auto / completed, 4) if completed else 0.0,
-        "escalation_rate": round(escalated / completed, 4) if completed else 0.0,
+        "resolution_rate": round(auto / completed, 4) if completed else None,
+        "escalation_rate": round(escalated / completed, 4) if completed else None,
         "escalation_reasons": dict(reasons.most_common()),
         "by_intent": {k: dict(v) for k, v in sorted(by_intent.items())},
         "stage_latency_s": {
             s: {"p50": round(percentile(v, 0.5), 4), "p95": round(percentile(v, 0.95), 4)} for s, v in sorted(stage_times.items())
         },
         "end_to_end_s": {"p50": round(percentile(e2e, 0.5), 3), "p95": round(percentile(e2e, 0.95), 3)},
-        "tickets_per_s": round(completed / wall_s, 2) if wall_s > 0 else 0.0,
+        "tickets_per_s": round(completed / wall_s, 2) if wall_s > 0 and completed else None,
         "wall_s": round(wall_s, 2),
         "cost_usd": round(cost, 6),
-        "cost_per_ticket_usd": round(cost / completed, 6) if completed else 0.0,
-        "cost_per_resolved_usd": round(cost / auto, 6) if auto else 0.0,
+        # No figure without data: nothing resolved has no cost per resolved ticket (None, shown "–"), not 0.
+        "cost_per_ticket_usd": round(cost / completed, 6) if completed else None,
+        "cost_per_resolved_usd": round(cost / auto, 6) if auto else None,
     }

