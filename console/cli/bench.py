@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -32,19 +32,16 @@ def register(app: typer.Typer) -> None:
         json_path: Annotated[Path | None, typer.Option("--json", help="Write the figures here.")] = None,
         sequential: Annotated[int, typer.Option(min=1, envvar="TICKETFLOW_BENCH_SEQUENTIAL", help="Tickets through the sequential reference loop.")] = 20,
         workers: Annotated[int, typer.Option(min=1, envvar="TICKETFLOW_BENCH_WORKERS", help="Worker processes (I/O workers with --topology split).")] = 4,
-        pool: Annotated[str, typer.Option(envvar="TICKETFLOW_BENCH_POOL", help="Pool of those workers: threads or gevent.")] = "threads",
+        pool: Annotated[Literal["threads", "gevent", "prefork", "solo"], typer.Option(envvar="TICKETFLOW_BENCH_POOL", help="Pool of those workers.")] = "threads",
         concurrency: Annotated[int, typer.Option(min=1, envvar="TICKETFLOW_BENCH_CONCURRENCY", help="Slots per worker process.")] = 32,
-        topology: Annotated[str, typer.Option(envvar="TICKETFLOW_BENCH_TOPOLOGY", help="shared (every worker on both queues) or split (+1 prefork CPU worker).")] = "shared",
+        topology: Annotated[Literal["shared", "split"], typer.Option(envvar="TICKETFLOW_BENCH_TOPOLOGY", help="shared (every worker on both queues) or split (+1 prefork CPU worker).")] = "shared",
         window: Annotated[int, typer.Option(min=0, envvar="TICKETFLOW_BENCH_WINDOW", help="Tickets in flight at once (0: 2 x all slots).")] = 0,
-        provider: Annotated[str, typer.Option(envvar="TICKETFLOW_BENCH_PROVIDER", help="anthropic (real SDK, fake server) or local (offline, no latency).")] = "anthropic",
+        provider: Annotated[Literal["anthropic", "local"], typer.Option(envvar="TICKETFLOW_BENCH_PROVIDER", help="anthropic (real SDK, fake server) or local (offline, no latency).")] = "anthropic",
         redis_url: Annotated[str | None, typer.Option(envvar="TICKETFLOW_BENCH_REDIS_URL", help="A Redis to use (default: an embedded one of the run's own).")] = None,
     ) -> None:
         """Measure tickets/s, p50/p99, CPU ms and peak memory per ticket, with the sequential loop and a bare chain as references."""
         from devkit.bench import BenchConfig, Topology, run_bench
 
-        if topology not in ("shared", "split") or pool not in ("gevent", "threads", "prefork", "solo") or provider not in ("anthropic", "local"):
-            typer.secho("error: --topology shared|split, --pool gevent|threads|prefork|solo, --provider anthropic|local", fg=typer.colors.RED, err=True)
-            raise typer.Exit(2)
         cfg = BenchConfig(
             tickets=tickets, latency_s=latency, sequential_tickets=sequential, window=window, provider=provider, redis_url=redis_url,
             topology=Topology(kind=topology, workers=workers, pool=pool, concurrency=concurrency),

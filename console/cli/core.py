@@ -7,7 +7,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -22,14 +22,18 @@ def _fail(msg: str, code: int = 2) -> None:
 def register(app: typer.Typer) -> None:
     """Attach the core commands."""
 
-    @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+    @app.command(
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+        epilog="Every other option goes to Celery's worker as is (e.g. -n NAME, --loglevel INFO, --autoscale 64,8, --max-tasks-per-child N): "
+               "`celery -A worker.app worker --help` lists them all.",
+    )
     def worker(
         ctx: typer.Context,
         queues: Annotated[str, typer.Option("--queues", "-Q", envvar="TICKETFLOW_WORKER_QUEUES", help="Queues to consume (default: all).")] = "",
-        pool: Annotated[str, typer.Option("--pool", "-P", envvar="TICKETFLOW_WORKER_POOL")] = "threads",
-        concurrency: Annotated[int, typer.Option("--concurrency", "-c", envvar="TICKETFLOW_WORKER_CONCURRENCY")] = 32,
+        pool: Annotated[Literal["threads", "gevent", "prefork", "solo"], typer.Option("--pool", "-P", envvar="TICKETFLOW_WORKER_POOL", help="Celery's execution pool.")] = "threads",
+        concurrency: Annotated[int, typer.Option("--concurrency", "-c", envvar="TICKETFLOW_WORKER_CONCURRENCY", help="Slots (threads, greenlets or processes) per worker.")] = 32,
     ) -> None:
-        """Start a Celery worker; any other option is passed to `celery worker` as is."""
+        """Start a Celery worker on every ticketflow queue; other options are Celery's (see below)."""
         from worker.settings import load_settings
 
         try:
@@ -61,22 +65,23 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def results(
         follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new results.")] = False,
-        as_json: Annotated[bool, typer.Option("--json", help="One JSON result a line.")] = False,
-        count: Annotated[int, typer.Option(help="How many of the latest results.")] = 20,
+        as_json: Annotated[bool, typer.Option("--json", help="Every result whole, one JSON object a line.")] = False,
+        count: Annotated[int, typer.Option(min=1, help="How many of the latest results.")] = 20,
     ) -> None:
-        """Print results from the results stream."""
+        """The latest results: ticket, intent, decision, reasons and the first line of the reply."""
+        import shutil
+
+        from console import results_view
         from worker.runtime import get_results
 
         stream = get_results()
+        width = shutil.get_terminal_size((80, 24)).columns
 
         def show(res: dict) -> None:  # type: ignore[type-arg]
-            if as_json:
-                typer.echo(json.dumps(res))
-                return
-            d = res.get("decision") or {}
-            c = res.get("classification") or {}
-            typer.echo(f"{res['ticket']['source']}:{res['ticket']['id']}\t{c.get('intent', '-')}\t{d.get('action', '-')}\t{','.join(d.get('reasons', []))}")
+            typer.echo(json.dumps(res) if as_json else results_view.row(res, width))
 
+        if not as_json:
+            typer.secho(results_view.header(width), bold=True)
         last = "$"
         for eid, res in stream.latest(count):
             last = eid

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -17,15 +17,12 @@ def _fail(msg: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def _kind(value: str | None) -> str | None:
-    if value is not None and value not in dlq.KINDS:
-        _fail(f"--kind must be one of {', '.join(dlq.KINDS)}, not {value!r}")
-    return value
+Kind = Literal["pipeline", "deliver"]  # dlq.KINDS, as choices for the command line
 
 
 @dlq_app.command("list")
 def list_entries(
-    kind: Annotated[str | None, typer.Option(help="Only `pipeline` (automation failed) or `deliver` (write-back failed).")] = None,
+    kind: Annotated[Kind | None, typer.Option(help="Only `pipeline` (automation failed) or `deliver` (write-back failed).")] = None,
     pending: Annotated[bool, typer.Option("--pending", help="Only entries not replayed yet.")] = False,
     count: Annotated[int, typer.Option(min=1, help="How many of the newest entries.")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object a line.")] = False,
@@ -33,7 +30,7 @@ def list_entries(
     """Show dead-lettered tickets, oldest first: entry id, ticket, kind, stage, reason, error, replayed."""
     from worker.runtime import get_redis
 
-    rows = [e.row() for e in dlq.entries(get_redis(), count=count, kind=_kind(kind), pending_only=pending)]
+    rows = [e.row() for e in dlq.entries(get_redis(), count=count, kind=kind, pending_only=pending)]
     for row in rows:
         if as_json:
             typer.echo(json.dumps(row))
@@ -48,7 +45,7 @@ def list_entries(
 def replay_entries(
     entries: Annotated[list[str] | None, typer.Argument(help="Entry ids from `dlq list`.")] = None,
     all_pending: Annotated[bool, typer.Option("--all", help="Every entry not replayed yet.")] = False,
-    kind: Annotated[str | None, typer.Option(help="With --all: only this kind.")] = None,
+    kind: Annotated[Kind | None, typer.Option(help="With --all: only this kind.")] = None,
     allow_reply: Annotated[bool, typer.Option("--allow-reply", help="Let a replayed ticket answer the customer (default: drafts for the agent who has it).")] = False,
     limit: Annotated[int, typer.Option(min=1, help="With --all: at most this many.")] = 1000,
 ) -> None:
@@ -61,7 +58,7 @@ def replay_entries(
         _fail("give entry ids or --all (not both)")
     r = get_redis()
     settings = get_settings()
-    ids = list(entries or []) or [e.id for e in dlq.entries(r, count=limit, kind=_kind(kind), pending_only=True)]
+    ids = list(entries or []) or [e.id for e in dlq.entries(r, count=limit, kind=kind, pending_only=True)]
     enq = Enqueuer(r, settings)
     outcomes: dict[str, int] = {}
     for entry_id in ids:

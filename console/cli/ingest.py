@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -52,7 +52,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def poll(
-        helpdesk: Annotated[str, typer.Argument(help="zendesk or intercom")],
+        helpdesk: Annotated[Literal["zendesk", "intercom"], typer.Argument(help="The helpdesk to read.")],
         once: Annotated[bool, typer.Option("--once", help="One pass, then exit (errors exit non-zero).")] = False,
         interval: Annotated[float | None, typer.Option(help="Seconds between passes (default TICKETFLOW_POLL_INTERVAL_S).")] = None,
         since: Annotated[float | None, typer.Option(help="First run only: epoch seconds to start from (default: two intervals ago).")] = None,
@@ -94,7 +94,7 @@ def register(app: typer.Typer) -> None:
     @app.command(name="import")
     def import_(
         file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Tickets as JSONL or CSV.")],
-        fmt: Annotated[str, typer.Option("--format", help="auto (by extension), jsonl or csv.")] = "auto",
+        fmt: Annotated[Literal["auto", "jsonl", "csv"], typer.Option("--format", help="auto: by the file's extension.")] = "auto",
         source: Annotated[str | None, typer.Option(help="Override each ticket's source.")] = None,
         strict: Annotated[bool, typer.Option("--strict", help="Enqueue nothing if any row is rejected.")] = False,
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON only.")] = False,
@@ -109,8 +109,6 @@ def register(app: typer.Typer) -> None:
         from producer.enqueue import Enqueuer
         from worker.runtime import get_redis
 
-        if fmt not in ("auto", "jsonl", "csv"):
-            _fail(f"--format must be auto, jsonl or csv, not {fmt!r}")
         settings = _settings()
         enq = Enqueuer(get_redis(), settings)
         columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())

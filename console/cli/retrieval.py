@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -41,7 +41,7 @@ def register(app: typer.Typer) -> None:
     def build_cmd(
         source: Annotated[Path, typer.Argument(exists=True, help="Folder of Markdown/HTML articles, or a JSONL of {doc_id, title, text}.")],
         index_dir: Annotated[Path | None, typer.Option("--index-dir", envvar="TICKETFLOW_INDEX_DIR", help="Where index files live.")] = None,
-        embeddings: Annotated[str | None, typer.Option("--embeddings", help="local or openai (default: TICKETFLOW_RETRIEVAL_EMBEDDINGS).")] = None,
+        embeddings: Annotated[Literal["local", "openai"] | None, typer.Option("--embeddings", help="The encoder (default: TICKETFLOW_RETRIEVAL_EMBEDDINGS).")] = None,
         refit: Annotated[bool, typer.Option("--refit", help="Fit the local encoder afresh (re-embeds every chunk).")] = False,
         json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     ) -> None:
