@@ -8,7 +8,7 @@ from typing import Any
 
 from celery.signals import celeryd_init, worker_process_init, worker_ready
 
-from worker import clock, keys, runtime
+from worker import clock, keys, oplog, runtime
 from worker.reliability.reaper import reap
 from worker.reliability.retrying import hop_retry_policy
 from worker.settings import get_settings
@@ -51,6 +51,9 @@ def _reaper_loop(stop: threading.Event) -> None:
 
 
 @worker_ready.connect
-def _on_ready(**_: Any) -> None:
+def _on_ready(sender: Any = None, **_: Any) -> None:
     runtime.warm_up()
+    hostname = getattr(sender, "hostname", None) or getattr(getattr(sender, "app", None), "hostname", None)
+    queues = ",".join(sorted(q.name for q in getattr(getattr(sender, "task_consumer", None), "queues", []) or []))
+    oplog.log_startup("worker ready", get_settings(), **{k: v for k, v in (("worker", hostname), ("queues", queues)) if v})
     threading.Thread(target=_reaper_loop, args=(threading.Event(),), name="ticketflow-reaper", daemon=True).start()

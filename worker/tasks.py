@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from celery import Task
 
-from worker import clock, lifecycle, runtime  # noqa: F401  (lifecycle: the worker's signal handlers)
+from worker import clock, lifecycle, oplog, runtime  # noqa: F401  (lifecycle: the worker's signal handlers)
 from worker.app import app
 from worker.errors import Deferred
 from worker.models import Failure, TicketResult
@@ -110,6 +110,7 @@ def escalate_task(self: Task, payload: dict[str, Any]) -> dict[str, Any]:
         state.failure = state.failure or Failure(stage="escalate", error=f"{type(exc).__name__}: {exc}"[:500], reason=failure_reason(exc))
         state = _while_redis_is_up(self, lambda: publish(do_escalate(state, runtime.get_policy(), Context(failure=state.failure))))
     _while_redis_is_up(self, lambda: after_publish(state, dedupe=str(self.request.id)))
+    oplog.log_finished(state)
     return {"ticket_id": state.ticket.uid, "action": state.decision.action if state.decision else None, "stages": state.stages}
 
 

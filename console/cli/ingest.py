@@ -35,20 +35,13 @@ def register(app: typer.Typer) -> None:
         port: Annotated[int, typer.Option(envvar="TICKETFLOW_API_PORT", help="Port to listen on.")] = 8000,
         workers: Annotated[int, typer.Option(envvar="TICKETFLOW_API_WORKERS", min=1, help="Server processes.")] = 1,
     ) -> None:
-        """Run the ingestion API (tickets, helpdesk webhooks, status, live events)."""
-        import uvicorn
-
+        """Run the ingestion API (tickets, helpdesk webhooks, status, live events); logs where it listens and each request."""
         settings = _settings()
+        from producer.serving import serve as serve_api
         from worker.logs import configure_logging
 
         configure_logging(settings)
-        if workers > 1:
-            # uvicorn needs an import string to fork workers; the factory reads the same environment.
-            uvicorn.run("console.cli.ingest:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning")
-            return
-        from producer.api import create_app
-
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        serve_api(settings, host=host, port=port, workers=workers)
 
     @app.command()
     def poll(
@@ -139,9 +132,10 @@ def register(app: typer.Typer) -> None:
 def app_from_env() -> Any:
     """The API built from the environment (for `uvicorn --factory` and multi-process serving)."""
     from producer.api import create_app
+    from producer.serving import with_access_log
     from worker.logs import configure_logging
     from worker.settings import load_settings
 
     settings = load_settings()
     configure_logging(settings)
-    return create_app(settings)
+    return with_access_log(create_app(settings))
