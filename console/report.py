@@ -6,8 +6,12 @@ Cost per resolved ticket divides the whole spend (escalated tickets cost money t
 
 Knowledge gaps are the questions the help centre could not answer: escalated for `no_relevant_docs`
 or `bug_without_known_fix`, answered from a weak match (top retrieval score below the low-score line),
-or marked incorrect by a reviewer. They are clustered by their words (TF-IDF, cosine, leader
-clustering) and ranked by volume, each with its key words and example questions: the next articles to write.
+or marked incorrect by a reviewer. They are clustered by their words so that each cluster is one
+topic: weak words (function words of every language tickets arrive in, conversational filler, words
+in over a fifth of all tickets such as the product's name) are dropped, words are weighted by how rare
+they are across all the period's tickets, and a question joins a cluster only if it is similar enough
+to every member (complete linkage) and shares at least one word with all of them; that shared word is
+the cluster's name. Clusters are ranked by volume, with their tickets quoted: the next articles to write.
 """
 
 from __future__ import annotations
@@ -23,17 +27,28 @@ from typing import Any, cast
 import numpy as np
 import redis
 
+from console.report_answers import SAMPLE_SIZE, citations, reply_sample, review_coverage, thresholds_explained
 from console.summary import percentile
+from worker.retrieval.analysis import ALL_STOPWORDS, stem
+from worker.retrieval.answerable import GENERIC_WORDS
 from worker.stages.escalate import BUG_NO_FIX, NO_DOCS
 from worker.state.outcomes import Review, entry_time
-from worker.text import clean, content_tokens
+from worker.text import clean, tokens
 
 GAP_REASONS = (NO_DOCS, BUG_NO_FIX)
 LOW_SCORE = "low_retrieval_score"
 INCORRECT = "reviewed_incorrect"
-CLUSTER_SIMILARITY = 0.2
+CLUSTER_SIMILARITY = 0.3
 LOW_SCORE_QUANTILE = 0.1
+COMMON_SHARE = 0.2  # a word in more than this share of all tickets names no topic (the product, "account")
 EMAIL_WORDS = frozenset({"re", "fw", "fwd", "aw", "tr", "hallo", "bonjour", "hola", "ciao", "danke", "merci", "gracias", "grazie"})
+# Words that say something went wrong or changed, never what: "update broke the board", "invite gives
+# 404", "Bug chronomètre", "stuck on syncing".
+COMPLAINT_WORDS = frozenset({"update", "updated", "broke", "broken", "break", "breaks", "error", "errors", "issue", "issues", "new", "keep",
+                             "keeps", "kept", "give", "gives", "off", "fix", "fixed", "team", "support", "anymore", "show", "shows", "showing",
+                             "bug", "bugs", "stuck", "fail", "fails", "failed", "failing", "failure", "missing", "late", "slow", "urgent", "asap",
+                             "fehler", "erreur", "problème", "problema", "falla", "errore", "fout", "storing"})
+WEAK_WORDS = ALL_STOPWORDS | GENERIC_WORDS | EMAIL_WORDS | COMPLAINT_WORDS
 _RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)\s*([mhdw])$")
 
 
@@ -162,43 +177,83 @@ def _question(res: dict[str, Any]) -> str:
     return clean(f"{t.get('subject', '')}\n{t.get('message', '')}".strip())
 
 
-def tfidf(texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
-    """L2-normalised TF-IDF rows (sublinear term frequency, smoothed idf) and the vocabulary."""
-    docs = [[w for w in content_tokens(t) if w not in EMAIL_WORDS] for t in texts]
+def topic_terms(text: str) -> list[str]:
+    """The words of a question that can name its topic: weak words dropped, lightly stemmed; numbers
+    only when they look like a code (3 digits: 403, 502)."""
+    out = []
+    for w in tokens(text):
+        if len(w) < 2 or w in WEAK_WORDS or (w.isdigit() and len(w) != 3):
+            continue
+        t = stem(w)
+        if t not in WEAK_WORDS:
+            out.append(t)
+    return out
+
+
+def tfidf(texts: Sequence[str], background: Sequence[str] | None = None) -> tuple[np.ndarray, list[str]]:
+    """L2-normalised TF-IDF rows (sublinear tf) of `texts` and the vocabulary; idf from `background`
+    (all the period's questions; `texts` when not given), words in more than COMMON_SHARE of a
+    background of 20 or more dropped."""
+    docs = [topic_terms(t) for t in texts]
+    bg_docs = docs if background is None else [topic_terms(t) for t in background]
+    bg_df: Counter[str] = Counter(w for d in bg_docs for w in set(d))
+    n_bg = max(len(bg_docs), 1)
+    common = {w for w, n in bg_df.items() if n_bg >= 20 and n / n_bg > COMMON_SHARE}
+    docs = [[w for w in d if w not in common] for d in docs]
     words = sorted({w for d in docs for w in d})
     vocab = {w: i for i, w in enumerate(words)}
     m = np.zeros((len(docs), max(len(words), 1)))
-    df = np.zeros(max(len(words), 1))
-    for d in docs:
-        for w in set(d):
-            df[vocab[w]] += 1
-    idf = np.log((1 + len(docs)) / (1 + df)) + 1.0
+    idf = {w: math.log((1 + n_bg) / (1 + bg_df.get(w, 0))) + 1.0 for w in words}
     for i, d in enumerate(docs):
         for w, n in Counter(d).items():
-            m[i, vocab[w]] = (1 + math.log(n)) * idf[vocab[w]]
+            m[i, vocab[w]] = (1 + math.log(n)) * idf[w]
     norms = np.linalg.norm(m, axis=1, keepdims=True)
     return m / np.where(norms == 0, 1, norms), words
 
 
-def cluster(m: np.ndarray, threshold: float = CLUSTER_SIMILARITY) -> list[list[int]]:
-    """Leader clustering of normalised rows: each joins the most similar centroid at or above `threshold`, or starts one."""
+def cluster(m: np.ndarray, threshold: float = CLUSTER_SIMILARITY, subjects: Sequence[set[int]] | None = None) -> list[list[int]]:
+    """Complete-linkage grouping of normalised rows: a row joins the group that it shares a word with
+    in every member and is at least `threshold` similar to in every member, or whose every subject
+    line shares a word with its own (`subjects`: vocabulary columns of each row's subject; "Invite
+    link 404" and "Invite never arrived" are one topic however different the rest). The best such
+    group wins; otherwise the row starts one. So no group is held together by a chain of loosely
+    related questions, nor by a word that only some of them use."""
+    sims = m @ m.T
+    words = [set(np.flatnonzero(m[i]).tolist()) for i in range(m.shape[0])]
+    heads = list(subjects) if subjects is not None else [set() for _ in words]
     groups: list[list[int]] = []
-    centroids: list[np.ndarray] = []
+    shared: list[set[int]] = []
+    shared_heads: list[set[int]] = []
     for i in range(m.shape[0]):
-        if centroids:
-            sims = np.array([float(c @ m[i]) / (float(np.linalg.norm(c)) or 1.0) for c in centroids])
-            best = int(sims.argmax())
-            if sims[best] >= threshold:
-                groups[best].append(i)
-                centroids[best] = centroids[best] + m[i]
+        best, best_sim = -1, -1.0
+        for g, members in enumerate(groups):
+            if not (shared[g] & words[i]):
                 continue
-        groups.append([i])
-        centroids.append(m[i].copy())
+            worst = float(min(sims[i, j] for j in members))
+            if (worst >= threshold or shared_heads[g] & heads[i]) and worst > best_sim:
+                best, best_sim = g, worst
+        if best < 0:
+            groups.append([i])
+            shared.append(set(words[i]))
+            shared_heads.append(set(heads[i]))
+        else:
+            groups[best].append(i)
+            shared[best] &= words[i]
+            shared_heads[best] &= heads[i]
     return groups
 
 
+def _surface_forms(texts: Iterable[str]) -> dict[str, str]:
+    """Each stem's most frequent written form in `texts` ("invit" -> "invites"), for labels people read."""
+    seen: dict[str, Counter[str]] = defaultdict(Counter)
+    for text in texts:
+        for w in tokens(text):
+            seen[stem(w)][w] += 1
+    return {k: c.most_common(1)[0][0] for k, c in seen.items()}
+
+
 def _label(keywords: list[str], members: list[dict[str, Any]]) -> str:
-    """Three key words for a cluster; a lone question is named by its subject (its words tie)."""
+    """The words every question of a cluster shares; a lone question is named by its subject."""
     if len(members) == 1:
         t = members[0].get("ticket") or {}
         head = (t.get("subject") or t.get("message") or "").strip().replace("\n", " ")
@@ -207,19 +262,29 @@ def _label(keywords: list[str], members: list[dict[str, Any]]) -> str:
     return " / ".join(keywords[:3]) or "(no words)"
 
 
+def _quote(text: str, limit: int = 160) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
 def knowledge_gaps(
     entries: Sequence[tuple[str, dict[str, Any]]], reviews: dict[str, Review], low_score: float | None, top: int = 10
 ) -> list[dict[str, Any]]:
-    """Clusters of questions the help centre did not answer, largest first."""
+    """Clusters of questions the help centre did not answer, largest first, each one topic with its tickets quoted."""
     gaps = [(res, sig) for _eid, res in entries if (sig := gap_signals(res, reviews.get(uid_of(res)), low_score))]
     if not gaps:
         return []
     texts = [_question(res) for res, _ in gaps]
-    m, vocab = tfidf(texts)
+    m, vocab = tfidf(texts, background=[_question(res) for _eid, res in entries])
+    column = {w: j for j, w in enumerate(vocab)}
+    subjects = [{column[w] for w in topic_terms(str((res.get("ticket") or {}).get("subject") or "")) if w in column} for res, _ in gaps]
+    forms = _surface_forms(texts)
     out: list[dict[str, Any]] = []
-    for members in cluster(m):
+    for members in cluster(m, subjects=subjects):
         weight = m[members].sum(axis=0)
-        keywords = [vocab[j] for j in np.argsort(-weight, kind="stable")[:4] if weight[j] > 0]
+        in_all = np.all(m[members] > 0, axis=0)
+        ranked = sorted((j for j in range(len(vocab)) if weight[j] > 0), key=lambda j: (not in_all[j], -weight[j], vocab[j]))
+        keywords = [forms.get(vocab[j], vocab[j]) for j in ranked[:4]]
         signals: Counter[str] = Counter()
         intents: Counter[str] = Counter()
         docs: Counter[str] = Counter()
@@ -229,16 +294,19 @@ def knowledge_gaps(
             intents[(res.get("classification") or {}).get("intent") or "unclassified"] += 1
             if res.get("chunks"):
                 docs[res["chunks"][0].get("title") or res["chunks"][0].get("doc_id", "")] += 1
-        examples = sorted({texts[i].replace("\n", " ")[:160] for i in members}, key=len)[:3]
+        quotes = sorted(({"ticket": uid_of(gaps[i][0]), "text": _quote(texts[i])} for i in members), key=lambda q: (len(q["text"]), q["ticket"]))
+        shared_words = [forms.get(vocab[j], vocab[j]) for j in ranked if in_all[j]][:4] if len(members) > 1 else []
         out.append(
             {
-                "topic": _label(keywords, [gaps[i][0] for i in members]),
+                "topic": _label(shared_words or keywords, [gaps[i][0] for i in members]),
                 "volume": len(members),
                 "keywords": keywords,
+                "shared_words": shared_words,
                 "signals": dict(signals.most_common()),
                 "intents": dict(intents.most_common()),
                 "nearest_article": docs.most_common(1)[0][0] if docs else None,
-                "examples": examples,
+                "examples": [q["text"] for q in quotes[:3]],
+                "quotes": quotes[:5],
                 "tickets": sorted(uid_of(gaps[i][0]) for i in members)[:20],
             }
         )
@@ -256,8 +324,16 @@ def build_report(
     since: float | None = None,
     run_id: str | None = None,
     now: float,
+    articles: Sequence[tuple[str, str]] | None = None,
+    policy: dict[str, float] | None = None,
+    sample_size: int = SAMPLE_SIZE,
 ) -> dict[str, Any]:
-    """The whole report: overall figures, per day, per intent, and the top knowledge gaps."""
+    """The whole report: overall figures, per day, per intent, a sample of the replies sent, the
+    articles cited, the knowledge gaps and every threshold explained.
+
+    `articles` (doc_id, title) of the help centre lets the least-cited list include articles never
+    cited; `policy` holds the escalation thresholds in force, to explain them.
+    """
     rows = [res for _eid, res in entries]
     line = low_score if low_score is not None else low_score_line(rows)
     by_day: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -273,9 +349,12 @@ def build_report(
         "first_result_at": datetime.fromtimestamp(min(times), UTC).isoformat(timespec="seconds") if times else None,
         "last_result_at": datetime.fromtimestamp(max(times), UTC).isoformat(timespec="seconds") if times else None,
         **figures(rows, reviews, reopened),
+        "review": review_coverage(entries, reviews),
         "by_day": {day: figures(rs, reviews, reopened) for day, rs in sorted(by_day.items())},
         "by_intent": {intent: figures(rs, reviews, reopened) for intent, rs in sorted(by_intent.items())},
+        "reply_sample": reply_sample(entries, reviews, sample_size),
+        "citations": citations(entries, articles),
         "knowledge_gaps_low_score": line,
         "knowledge_gaps": knowledge_gaps(entries, reviews, line, top_gaps),
+        "thresholds": thresholds_explained(line, low_score is not None, policy, CLUSTER_SIMILARITY, COMMON_SHARE),
     }
-

@@ -90,13 +90,51 @@ def _gaps(gaps: list[dict[str, Any]]) -> str:
     items = []
     for g in gaps:
         signals = ", ".join(f"{_e(k)} {v}" for k, v in g["signals"].items())
-        examples = "".join(f"<li>{_e(x)}</li>" for x in g["examples"])
+        quotes = g.get("quotes") or [{"ticket": "", "text": x} for x in g["examples"]]
+        quoted = "".join(f"<li><q>{_e(q['text'])}</q> <span class=muted>{_e(q['ticket'])}</span></li>" for q in quotes)
         nearest = f" · nearest article: {_e(g['nearest_article'])}" if g.get("nearest_article") else ""
+        shared = f"<br><span class=muted>every question mentions: {_e(', '.join(g['shared_words']))}</span>" if g.get("shared_words") else ""
         items.append(
-            f"<li><b>{_e(g['topic'])}</b> — {g['volume']} ticket{'s' if g['volume'] != 1 else ''} ({signals}){nearest}"
-            f"<br><span class=muted>key words: {_e(', '.join(g['keywords']))}</span><ul>{examples}</ul></li>"
+            f"<li><b>{_e(g['topic'])}</b> — {g['volume']} ticket{'s' if g['volume'] != 1 else ''} ({signals}){nearest}{shared}<ul>{quoted}</ul></li>"
         )
     return f"<ol class=gaps>{''.join(items)}</ol>"
+
+
+def _sample(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return '<p class="muted">No auto-replies in this period.</p>'
+    head = "<tr><th>ticket</th><th>question</th><th>reply sent</th><th>cites</th><th>best match</th><th>review</th></tr>"
+    body = []
+    for x in rows:
+        cites = "<br>".join(_e(c["title"] + (f" › {c['section']}" if c["section"] else "")) for c in x["citations"]) or "–"
+        verdict = x["verdict"] or "not reviewed"
+        note = f"<br><span class=muted>{_e(x['note'])}</span>" if x.get("note") else ""
+        score = "–" if x["top_score"] is None else f"{x['top_score']:.2f}"
+        body.append(f"<tr><td>{_e(x['ticket'])}<br><span class=muted>{_e(x['intent'])}</span></td><td class=text>{_e(x['question'])}</td>"
+                    f"<td class=text>{_e(x['reply'])}</td><td class=text>{cites}</td><td>{score}</td><td class='verdict {_e(verdict.replace(' ', '-'))}'>{_e(verdict)}{note}</td></tr>")
+    return f"<table class=sample><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _citations(c: dict[str, Any]) -> str:
+    def rows(items: list[dict[str, Any]]) -> str:
+        return "".join(f"<tr><td>{_e(r['title'])}</td><td>{r['replies']}</td></tr>" for r in items) or "<tr><td colspan=2 class=muted>–</td></tr>"
+
+    known = f" of the help centre's {c['articles_known']} ({c['never_cited']} never cited)" if c.get("articles_known") is not None else ""
+    return (f"<p>{c.get('replies_with_citations', 0)} auto-replies cite {c.get('articles_cited', 0)} articles{known}.</p><div class=charts>"
+            f"<table><caption>Cited most</caption><thead><tr><th>article</th><th>replies</th></tr></thead><tbody>{rows(c.get('most') or [])}</tbody></table>"
+            f"<table><caption>Cited least</caption><thead><tr><th>article</th><th>replies</th></tr></thead><tbody>{rows(c.get('least') or [])}</tbody></table></div>")
+
+
+def _review_line(rv: dict[str, Any]) -> str:
+    if not rv.get("reviewed"):
+        return f"<p>No auto-reply reviewed yet (of {rv.get('auto_replied', 0)}): grade a sample on the review page (<code>/review</code>) to measure accuracy.</p>"
+    lo, hi = rv["ci95"]
+    return (f"<p><b>Reviewed accuracy {_pct(rv['accuracy'])}</b>: {rv['correct']} of {rv['reviewed']} reviewed auto-replies were right "
+            f"(95% interval {_pct(lo)}–{_pct(hi)}); {rv['auto_replied'] - rv['reviewed']} of {rv['auto_replied']} not reviewed yet.</p>")
+
+
+def _thresholds(items: list[dict[str, Any]]) -> str:
+    return "<dl class=thresholds>" + "".join(f"<dt>{_e(t['name'])} = {_e(t['value'])}</dt><dd>{_e(t['meaning'])}</dd>" for t in items) + "</dl>"
 
 
 def render_html(rep: dict[str, Any]) -> str:
@@ -124,7 +162,7 @@ def render_html(rep: dict[str, Any]) -> str:
         ("reopened", str(rep["reopened"])),
         ("cost per resolved", _usd(rep["cost_per_resolved_usd"])),
         ("answer p50 / p95", f"{rep['time_to_answer_s']['p50']:.2f}s / {rep['time_to_answer_s']['p95']:.2f}s"),
-        ("reviewed accuracy", f"{_pct(rep['reviewed_accuracy'])} of {rep['reviewed']}"),
+        ("reviewed accuracy", f"{_pct(rep['reviewed_accuracy'])} of {rep['reviewed']} reviewed"),
     ]
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ticketflow report</title>
@@ -136,17 +174,29 @@ h1 {{ font-size: 1.4rem; }} h2 {{ font-size: 1.1rem; margin-top: 2rem; }}
 table {{ border-collapse: collapse; margin: .5rem 0; }} caption {{ text-align: left; font-weight: 600; padding: .3rem 0; }}
 th, td {{ border-bottom: 1px solid #e3e5ea; padding: .25rem .6rem; text-align: right; }} th:first-child, td:first-child {{ text-align: left; }}
 .charts {{ display: flex; flex-wrap: wrap; gap: 1.5rem; }} figure {{ margin: 0; }} figcaption {{ font-weight: 600; margin-bottom: .3rem; }}
-.gaps li {{ margin-bottom: .6rem; }}
+.gaps li {{ margin-bottom: .6rem; }} .gaps ul li {{ margin-bottom: .1rem; }}
+table.sample td.text {{ text-align: left; max-width: 22rem; font-size: 13px; }} table.sample td {{ vertical-align: top; }}
+td.verdict.correct {{ color: #2a7a3a; }} td.verdict.incorrect {{ color: #b03a3a; font-weight: 600; }} td.verdict.not-reviewed {{ color: #667; }}
+dl.thresholds dt {{ font-weight: 600; margin-top: .4rem; }} dl.thresholds dd {{ margin-left: 1.2rem; }}
 </style></head><body>
 <h1>ticketflow report</h1>
 <p class="muted">{_e(scope)} · results {_e(rep.get('first_result_at') or '–')} to {_e(rep.get('last_result_at') or '–')} · generated {_e(rep['generated_at'])}</p>
 <div class="tiles">{''.join(f'<div class="tile">{_e(k)}<b>{_e(v)}</b></div>' for k, v in tiles)}</div>
+<h2>Are the answers good?</h2>
+{_review_line(rep.get('review') or {})}
+<h3>A sample of the replies sent</h3>
+<p class="muted">Reviewed replies first (wrong ones on top), then a fixed spread of the rest, so the same page shows the same sample.</p>
+{_sample(rep.get('reply_sample') or [])}
+<h3>Articles the replies cite</h3>
+{_citations(rep.get('citations') or {})}
 <h2>Charts</h2>
 <div class="charts">{''.join(f'<figure><figcaption>{_e(t)}</figcaption>{svg}</figure>' for t, svg in charts)}</div>
 <h2>By intent</h2>{_group_table('Per intent', 'intent', intents)}
 <h2>By day</h2>{_group_table('Per day (UTC)', 'day', rep['by_day'])}
 <h2>Knowledge gaps</h2>
-<p class="muted">Questions escalated for no relevant article or no known fix, escalated with a retrieval score below {_e(rep.get('knowledge_gaps_low_score'))}, or marked incorrect by a reviewer; grouped by their words, largest first.</p>
+<p class="muted">Questions escalated because no article answered them or a bug had no known fix, faq and bug questions not auto-replied whose best match was weak (below the weak-match line, see Thresholds), and replies a reviewer marked incorrect. Each cluster is one topic: every question in it mentions the words that name it. Largest first, tickets quoted.</p>
 {_gaps(rep['knowledge_gaps'])}
+<h2>Thresholds</h2>
+{_thresholds(rep.get('thresholds') or [])}
 </body></html>
 """

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import errno
 from collections.abc import Iterator
-from urllib.parse import urlsplit, urlunsplit
 
 from worker.errors import ConfigError, TicketInvalid
 
@@ -16,16 +15,10 @@ EXIT_CODE = 2
 
 
 def masked(url: str) -> str:
-    """`url` without its password, fit for a terminal or a log."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    """`url` without its password, fit for a terminal (the same masking as every log line)."""
+    from worker.logs import redact
+
+    return redact(url)
 
 
 def _configured(name: str) -> str:

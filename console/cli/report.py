@@ -9,47 +9,15 @@ from typing import Annotated, Any
 import typer
 
 
-def print_report(rep: dict[str, Any]) -> None:
-    """The report as tables on the terminal."""
-    from rich.console import Console
-    from rich.table import Table
+def help_centre_articles(settings: Any) -> list[tuple[str, str]] | None:
+    """(doc_id, title) of the configured help centre's articles, None when it cannot be read."""
+    from worker.errors import ConfigError
+    from worker.retrieval.sources import load_articles
 
-    def pct(v: float | None) -> str:
-        return "–" if v is None else f"{v:.1%}"
-
-    def usd(v: float | None) -> str:
-        return "–" if v is None else f"${v:.4f}"
-
-    con = Console()
-    con.print(
-        f"[b]{rep['volume']}[/b] tickets  resolution {pct(rep['resolution_rate'])}  escalation {pct(rep['escalation_rate'])}  "
-        f"reopened {rep['reopened']}  cost/resolved {usd(rep['cost_per_resolved_usd'])}  "
-        f"answer p50 {rep['time_to_answer_s']['p50']:.2f}s p95 {rep['time_to_answer_s']['p95']:.2f}s  "
-        f"reviewed {rep['reviewed']} accuracy {pct(rep['reviewed_accuracy'])}"
-    )
-    for title, key, groups in (("by intent", "intent", rep["by_intent"]), ("by day (UTC)", "day", rep["by_day"])):
-        t = Table(title=title)
-        for col in (key, "volume", "resolution", "escalation", "reopened", "cost/resolved", "p50 s", "p95 s", "accuracy"):
-            t.add_column(col, justify="left" if col == key else "right")
-        for k, g in groups.items():
-            t.add_row(
-                k, str(g["volume"]), pct(g["resolution_rate"]), pct(g["escalation_rate"]), str(g["reopened"]), usd(g["cost_per_resolved_usd"]),
-                f"{g['time_to_answer_s']['p50']:.2f}", f"{g['time_to_answer_s']['p95']:.2f}", pct(g["reviewed_accuracy"]),
-            )
-        con.print(t)
-    reasons = Table(title="escalation reasons")
-    reasons.add_column("reason")
-    reasons.add_column("tickets", justify="right")
-    reasons.add_column("share of all", justify="right")
-    for reason, v in rep["escalation_by_reason"].items():
-        reasons.add_row(reason, str(v["tickets"]), pct(v["rate"]))
-    con.print(reasons)
-    gaps = Table(title="top knowledge gaps")
-    for col in ("topic", "tickets", "why", "example"):
-        gaps.add_column(col, justify="right" if col == "tickets" else "left")
-    for g in rep["knowledge_gaps"]:
-        gaps.add_row(g["topic"], str(g["volume"]), ", ".join(g["signals"]), (g["examples"][0][:70] if g["examples"] else ""))
-    con.print(gaps)
+    try:
+        return [(a.doc_id, a.title) for a in load_articles(settings.retrieval_source or settings.corpus_dir)]
+    except (ConfigError, OSError):
+        return None
 
 
 def register(app: typer.Typer) -> None:
@@ -68,6 +36,7 @@ def register(app: typer.Typer) -> None:
         """Read the results stream, the reviews and the reopens; print the report and write JSON/HTML."""
         from console.report import build_report, load_results, parse_since
         from console.report_html import render_html
+        from console.report_text import print_report
         from worker import clock
         from worker.errors import ConfigError
         from worker.runtime import get_redis
@@ -83,8 +52,10 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2) from exc
         r = get_redis()
         entries = load_results(r, settings.results_stream, since=start, run_id=run)
+        policy = {k: float(getattr(settings, k)) for k in ("retrieval_min_score", "retrieval_bug_min_score", "retrieval_uncovered_max")}
         rep = build_report(
-            entries, reviews=outcomes.reviews(r), reopened=set(outcomes.reopened(r)), low_score=low_score, top_gaps=top_gaps, since=start, run_id=run, now=now
+            entries, reviews=outcomes.reviews(r), reopened=set(outcomes.reopened(r)), low_score=low_score, top_gaps=top_gaps, since=start, run_id=run, now=now,
+            articles=help_centre_articles(settings), policy=policy,
         )
         if not quiet:
             print_report(rep)

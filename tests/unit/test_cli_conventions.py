@@ -87,9 +87,9 @@ def test_a_redis_error_under_another_error_is_still_explained(monkeypatch: pytes
             raise RuntimeError("report failed") from inner
     except RuntimeError as outer:
         line = explain(outer)
-    assert line is not None and "redis://:***@127.0.0.1:1/3" in line and "hunter22" not in line
+    assert line is not None and "redis://:[secret]@127.0.0.1:1/3" in line and "hunter22" not in line
 
 
 def test_masked_hides_only_the_password() -> None:
-    assert masked("amqp://guest:guest@127.0.0.1:5672//") == "amqp://guest:***@127.0.0.1:5672//"
+    assert masked("amqp://guest:guest@127.0.0.1:5672//") == "amqp://guest:[secret]@127.0.0.1:5672//"
     assert masked("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"
