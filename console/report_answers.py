@@ -53,7 +53,7 @@ def reply_sample(entries: Sequence[tuple[str, dict[str, Any]]], reviews: dict[st
             "ticket": _uid(res),
             "intent": (res.get("classification") or {}).get("intent"),
             "question": _flat(f"{t.get('subject', '')} {t.get('message', '')}", 200),
-            "reply": _flat(res.get("reply") or draft.get("text") or "", 400),
+            "reply": _flat(res.get("reply") or draft.get("text") or "", 300),
             "citations": [{"doc_id": c.get("doc_id"), "title": c.get("title"), "section": c.get("section") or ""} for c in draft.get("citations") or []],
             "top_score": round(max(scores), 3) if scores else None,
             "verdict": review.verdict if review else None,

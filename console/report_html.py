@@ -175,7 +175,7 @@ table {{ border-collapse: collapse; margin: .5rem 0; }} caption {{ text-align: l
 th, td {{ border-bottom: 1px solid #e3e5ea; padding: .25rem .6rem; text-align: right; }} th:first-child, td:first-child {{ text-align: left; }}
 .charts {{ display: flex; flex-wrap: wrap; gap: 1.5rem; }} figure {{ margin: 0; }} figcaption {{ font-weight: 600; margin-bottom: .3rem; }}
 .gaps li {{ margin-bottom: .6rem; }} .gaps ul li {{ margin-bottom: .1rem; }}
-table.sample td.text {{ text-align: left; max-width: 22rem; font-size: 13px; }} table.sample td {{ vertical-align: top; }}
+table.sample td.text, table.sample th {{ text-align: left; max-width: 22rem; font-size: 13px; }} table.sample td {{ vertical-align: top; }}
 td.verdict.correct {{ color: #2a7a3a; }} td.verdict.incorrect {{ color: #b03a3a; font-weight: 600; }} td.verdict.not-reviewed {{ color: #667; }}
 dl.thresholds dt {{ font-weight: 600; margin-top: .4rem; }} dl.thresholds dd {{ margin-left: 1.2rem; }}
 </style></head><body>
