@@ -93,3 +93,11 @@ def test_a_redis_error_under_another_error_is_still_explained(monkeypatch: pytes
 def test_masked_hides_only_the_password() -> None:
     assert masked("amqp://guest:guest@127.0.0.1:5672//") == "amqp://guest:[secret]@127.0.0.1:5672//"
     assert masked("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"
+
+
+def test_a_broker_that_does_not_answer_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kombu.exceptions import OperationalError
+
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    line = explain(OperationalError("Error 111 connecting to 127.0.0.1:1. Connection refused."))
+    assert line is not None and line.startswith("cannot reach the broker at redis://127.0.0.1:1/0") and "REDIS_URL" in line
