@@ -31,11 +31,10 @@ def _stage_models(settings: Settings) -> str:
 
 def help_centre(settings: Settings) -> dict[str, Any]:
     """The help centre served and its index version (the source fingerprint it was built from), read from the index file's metadata only."""
-    from worker.retrieval.index import read_meta
-    from worker.stages.retrieve import index_path
+    from worker.retrieval.freshness import encoder_kind, index_path, read_meta
 
     source = settings.retrieval_source or settings.corpus_dir
-    kind = "local-lsa" if settings.retrieval_embeddings == "local" else f"openai:{settings.openai_embedding_model}"
+    kind = encoder_kind(settings)
     path = index_path(source, settings.index_dir, kind)
     try:
         meta = read_meta(path)
