@@ -75,7 +75,7 @@ def print_report(rep: dict[str, Any], console: Console | None = None) -> None:
     rv = rep.get("review") or {}
     ci = rv.get("ci95")
     con.print(
-        f"[b]{rep['volume']}[/b] tickets: resolved {_pct(rep['resolution_rate'])}, escalated {_pct(rep['escalation_rate'])}, "
+        f"[b]{rep['volume']}[/b] tickets: resolution rate {_pct(rep['resolution_rate'])}, escalation rate {_pct(rep['escalation_rate'])}, "
         f"reopened {rep['reopened']}, cost per resolved ticket {_usd(rep['cost_per_resolved_usd'])}, "
         f"time to answer p50 {rep['time_to_answer_s']['p50']:.2f} s, p95 {rep['time_to_answer_s']['p95']:.2f} s"
     )
