@@ -41,7 +41,7 @@ def _line(values: list[str], width: int) -> str:
 
 def header(width: int = 80) -> str:
     """The column names, as wide as the rows."""
-    return _line([name for name, _ in COLUMNS] + ["reply (first line)"], width)
+    return _line([name for name, _ in COLUMNS] + ["reply"], width)
 
 
 def row(res: dict[str, Any], width: int = 80) -> str:

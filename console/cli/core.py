@@ -80,10 +80,11 @@ def register(app: typer.Typer) -> None:
         def show(res: dict) -> None:  # type: ignore[type-arg]
             typer.echo(json.dumps(res) if as_json else results_view.row(res, width))
 
+        latest = list(stream.latest(count))  # read before printing anything: Redis down is one line, no header
         if not as_json:
             typer.secho(results_view.header(width), bold=True)
         last = "$"
-        for eid, res in stream.latest(count):
+        for eid, res in latest:
             last = eid
             show(res)
         while follow:

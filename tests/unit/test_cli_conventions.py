@@ -101,3 +101,8 @@ def test_a_broker_that_does_not_answer_is_named(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
     line = explain(OperationalError("Error 111 connecting to 127.0.0.1:1. Connection refused."))
     assert line is not None and line.startswith("cannot reach the broker at redis://127.0.0.1:1/0") and "REDIS_URL" in line
+
+
+def test_results_with_redis_down_print_no_header_before_the_error() -> None:
+    out = _cli("results", REDIS_URL="redis://127.0.0.1:1/0")
+    assert out.returncode == 2 and out.stdout == ""
