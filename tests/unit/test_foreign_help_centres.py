@@ -13,10 +13,10 @@ from console.evaluate import Outcome, load_labelled, metrics, run_eval
 from worker.providers import local_classifier as lc
 from worker.providers.local import LocalProvider
 from worker.retrieval.language import detect
+from worker.retrieval.sources import load_articles
 from worker.settings import Settings
 from worker.stages.escalate import policy_from
 from worker.stages.retrieve import Retriever
-from worker.retrieval.sources import load_articles
 
 FOREIGN = Path(__file__).resolve().parents[1] / "data" / "foreign"
 OUT_OF_SCOPE = FOREIGN / "out_of_scope.jsonl"
