@@ -71,6 +71,11 @@ def test_a_table_becomes_the_row_asked_about() -> None:
     assert [u.text for u in chosen] == ["Night Drive: Unit rate 8.5p off-peak; Standing charge 55p per day"]
 
 
+def test_a_two_column_table_row_reads_as_name_and_value_and_a_tie_goes_to_the_row() -> None:
+    section = "The map shows zones in colours.\n\n| Colour | Meaning |\n|---|---|\n| Red | No parking |\n| Yellow | Slow zone: 10 km/h |\n"
+    assert [u.text for u in select(units(section), "yellow bit on the map, what is it")] == ["Yellow: Slow zone: 10 km/h"]
+
+
 def test_a_question_nothing_matches_gets_the_opening_of_the_section() -> None:
     chosen = select(units(SECTION), "zzz qqq")
     assert chosen and chosen[0].text.startswith("Brightwatt supplies electricity")

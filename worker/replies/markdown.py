@@ -138,9 +138,12 @@ def units(section: str) -> list[Unit]:
 
 
 def render_row(header: tuple[str, ...], cells: tuple[str, ...]) -> str:
-    """A table row as one readable line: "First cell: Column two value; Column three value"."""
+    """A table row as one readable line: "First cell: Column two value; Column three value" (with two
+    columns the second column's name says nothing the value does not: "Red: No-parking area")."""
     if not header:
         return "; ".join(c for c in cells if c)
+    if len(header) == 2 and len(cells) >= 2:
+        return f"{cells[0]}: {cells[1]}" if cells[1] else cells[0]
     head, rest = cells[0], cells[1:]
     pairs = [f"{h} {c}" if h else c for h, c in zip(header[1:], rest, strict=False) if c and c not in ("-", "–", "—")]
     return f"{head}: " + "; ".join(pairs) if pairs else head

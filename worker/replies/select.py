@@ -74,7 +74,8 @@ def select(units: Sequence[Unit], question: str) -> list[Unit]:
     if not units:
         return []
     s = scores(units, question)
-    key = max(range(len(units)), key=lambda i: (s[i], -i))
+    # On a tie the step or row wins over prose: that is where a help centre puts its specifics.
+    key = max(range(len(units)), key=lambda i: (s[i], units[i].kind != "sentence", -i))
     if s[key] <= 0.0:
         return [units[i] for i in _opening(units)]
     kind = units[key].kind
