@@ -28,6 +28,11 @@ ROWS = [
 ]
 
 
+def _jsonl(path: Path, *rows: dict[str, object]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
 @pytest.fixture
 def labelled(tmp_path: Path) -> Path:
     path = tmp_path / "labelled.jsonl"
@@ -129,13 +134,10 @@ def test_retrieval_is_measured_even_for_hard_escalations(labelled: Path, tmp_pat
 
 def test_docs_can_be_a_jsonl_of_articles_and_questions_count_as_text(tmp_path: Path) -> None:
     # given a help centre as JSONL and questions labelled only with the doc that answers them
-    docs = tmp_path / "docs.jsonl"
-    docs.write_text(
-        json.dumps({"doc_id": "gmail-filters", "title": "Create a filter in Gmail", "text": "Open settings, choose Filters, create a new filter by sender."}) + "\n"
-        + json.dumps({"doc_id": "trello-labels", "title": "Rename Trello labels", "text": "Open the board menu, choose Labels and edit the name."}) + "\n"
-    )
-    questions = tmp_path / "q.jsonl"
-    questions.write_text(json.dumps({"qid": "q1", "question": "how can I filter Gmail messages by sender", "gold_doc_id": "gmail-filters"}) + "\n")
+    docs = _jsonl(tmp_path / "docs.jsonl",
+                  {"doc_id": "gmail-filters", "title": "Create a filter in Gmail", "text": "Open settings, choose Filters, create a new filter by sender."},
+                  {"doc_id": "trello-labels", "title": "Rename Trello labels", "text": "Open the board menu, choose Labels and edit the name."})
+    questions = _jsonl(tmp_path / "q.jsonl", {"qid": "q1", "question": "how can I filter Gmail messages by sender", "gold_doc_id": "gmail-filters"})
     report = tmp_path / "m.json"
     # when the eval runs over them
     res = CliRunner().invoke(app, ["eval", "--tickets", str(questions), "--docs", str(docs), "--json", str(report)])
@@ -155,14 +157,11 @@ class _FaqProvider(LocalProvider):
 
 def test_question_rows_keep_their_doc_ids_and_report_span_recall_and_the_right_article(tmp_path: Path) -> None:
     # given a JSONL help centre whose doc ids are not file names, and doc2dial-shaped question rows
-    docs = tmp_path / "docs.jsonl"
-    docs.write_text(
-        json.dumps({"doc_id": "Plant care | Garden Centre#1_0", "title": "Caring for tomato plants", "text": "Tomatoes like sun.\n\nWater the tomato plants every morning before nine, at the root. Keep the leaves dry."}) + "\n"
-        + json.dumps({"doc_id": "Roses | Garden Centre#2_0", "title": "Pruning roses", "text": "Prune roses in late winter. Cut just above an outward-facing bud."}) + "\n"
-    )
-    questions = tmp_path / "q.jsonl"
-    questions.write_text(json.dumps({"qid": "q1", "question": "When should I water my tomato plants?", "gold_doc_id": "Plant care | Garden Centre#1_0",
-                                     "gold_span": "Water the tomato plants every morning before nine, at the root."}) + "\n")
+    tomatoes = "Tomatoes like sun.\n\nWater the tomato plants every morning before nine, at the root. Keep the leaves dry."
+    docs = _jsonl(tmp_path / "docs.jsonl", {"doc_id": "Plant care | Garden Centre#1_0", "title": "Caring for tomato plants", "text": tomatoes},
+                  {"doc_id": "Roses | Garden Centre#2_0", "title": "Pruning roses", "text": "Prune roses in late winter. Cut just above an outward-facing bud."})
+    questions = _jsonl(tmp_path / "q.jsonl", {"qid": "q1", "question": "When should I water my tomato plants?", "gold_doc_id": "Plant care | Garden Centre#1_0",
+                                              "gold_span": "Water the tomato plants every morning before nine, at the root."})
     # when the eval runs over them
     (o,) = run_eval(load_labelled(questions), provider=_FaqProvider(lc.load_or_train(tmp_path)), retriever=build_retriever(docs), k=3, policy=Policy(min_score=0.4))
     m = metrics([o])

@@ -11,7 +11,6 @@ fingerprint of the source it was built from, so a worker can tell that the help 
 from __future__ import annotations
 
 import hashlib
-
 import json
 import os
 import tempfile
