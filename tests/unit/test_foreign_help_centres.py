@@ -35,8 +35,8 @@ def _run(provider: LocalProvider, tickets: Path, help_centre: Path, *, out_of_sc
 
 
 # (domain, right article floor, span recall floor, own out-of-scope answered ceiling); measured 0.857 / 0.60 / 0.054 (energy)
-# and 0.727 / 0.31 / 0.038 (mobility).
-DOMAINS = [("energy", 0.75, 0.5, 0.1), ("mobility", 0.65, 0.25, 0.1)]
+# and 0.790 / 0.43 / 0.038 (mobility).
+DOMAINS = [("energy", 0.75, 0.5, 0.1), ("mobility", 0.7, 0.35, 0.1)]
 
 
 @pytest.mark.parametrize(("domain", "right", "recall", "oos"), DOMAINS)
@@ -68,7 +68,7 @@ def test_replies_to_non_english_tickets_are_wholly_in_the_tickets_language(provi
             assert detect(o.result.reply or "") in (o.result.ticket.language, None), "the hand-off line is in their language too"
 
 
-# Measured: 0.083 against energy, 0.083 against mobility, 0.017 against the bundled help centre; every set of
+# Measured: 0.067 against energy, 0.083 against mobility, 0.017 against the bundled help centre; every set of
 # tickets against another domain's help centre: at most 0.039.
 @pytest.mark.parametrize(
     ("tickets", "help_centre", "out_of_scope", "ceiling"),
