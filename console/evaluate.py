@@ -1,7 +1,15 @@
 """The eval harness: the pipeline's own stage code, in this process, over labelled tickets.
 
 A labelled row is a ticket plus the answers: `intent`, `acceptable_intents`, `must_escalate`
-(true, false or null = either is fine) and `gold_doc_id`. Every field but the text is optional.
+(true, false or null = either is fine), `gold_doc_id`, `gold_span` (the passage that answers it) and
+`answerable` (false: no article answers it). Every field but the text is optional. A retrieval
+question row (`qid`, `question`, `gold_doc_id`, `gold_span`, as doc2dial's) is read as a ticket whose
+text is the question: a question with a gold article is answerable, so it counts as in scope.
+
+Besides the decision metrics the report says how the help centre holds: the share of in-scope rows
+(a gold article, not `answerable: false`) that were auto-answered, the share of `answerable: false`
+rows that were (should be none), how often an answer cites the gold article first, and answer-span
+recall (the share of the gold span's words that the reply carries).
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from worker.stages.pipeline import run_inline
 from worker.stages.retrieve import retrieve
 from worker.state.conversation import MemoryTopics
 from worker.state.debounce import GROUP
+from worker.text import tokens
 
 
 @dataclass(frozen=True)
@@ -36,10 +45,15 @@ class Labelled:
     acceptable: tuple[str, ...] = ()
     must_escalate: bool | None = None
     gold_doc_id: str | None = None
+    gold_span: str | None = None
+    answerable: bool | None = None
 
 
-def load_labelled(path: Path) -> list[Labelled]:
-    """Every row of a labelled JSONL file; a bad row raises TicketInvalid with its line number."""
+def load_labelled(path: Path, *, out_of_scope: bool = False) -> list[Labelled]:
+    """Every row of a labelled JSONL file; a bad row raises TicketInvalid with its line number.
+
+    `out_of_scope`: the rows come from another domain than the help centre they are run against, so
+    none is answerable there (their gold articles and spans are dropped)."""
     out: list[Labelled] = []
     for n, data in read_jsonl(path):
         if not isinstance(data, dict):
@@ -62,7 +76,9 @@ def load_labelled(path: Path) -> list[Labelled]:
                 intent=intent,
                 acceptable=acceptable,
                 must_escalate=must if isinstance(must, bool) else None,
-                gold_doc_id=data.get("gold_doc_id") or None,
+                gold_doc_id=None if out_of_scope else data.get("gold_doc_id") or None,
+                gold_span=None if out_of_scope else data.get("gold_span") or None,
+                answerable=False if out_of_scope else data["answerable"] if isinstance(data.get("answerable"), bool) else None,
             )
         )
     return out
@@ -100,6 +116,7 @@ class Outcome:
             "citations": [c.model_dump() for c in r.draft.citations] if r.draft else [],
             "retrieved": self.retrieved,
             "gold_doc_id": self.row.gold_doc_id,
+            "span_recall": span_recall(self.row.gold_span, r.reply) if self.row.gold_span and self.action == "auto_reply" else None,
             "signals": r.classification.signals if r.classification else [],
             "cost_usd": round(r.cost_usd, 6),
         }
@@ -123,6 +140,31 @@ def run_eval(rows: Iterable[Labelled], *, provider: Provider, retriever: Retriev
 
 def _rate(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
+
+
+def span_recall(gold_span: str, reply: str | None) -> float:
+    """Share of the gold span's distinct words that the reply holds (case and punctuation aside)."""
+    gold = set(tokens(gold_span))
+    return len(gold & set(tokens(reply or ""))) / len(gold) if gold else 0.0
+
+
+def scope_metrics(outcomes: Sequence[Outcome]) -> dict[str, Any]:
+    """How the help centre's edges hold: in-scope answered, out-of-scope answered, right article, span recall."""
+    in_scope = [o for o in outcomes if o.row.gold_doc_id and o.row.answerable is not False]
+    answered = [o for o in in_scope if o.action == "auto_reply"]
+    cited_right = sum(bool(o.result.draft and o.result.draft.citations and o.result.draft.citations[0].doc_id == o.row.gold_doc_id) for o in answered)
+    out_scope = [o for o in outcomes if o.row.answerable is False]
+    spans = [span_recall(o.row.gold_span, o.result.reply) for o in answered if o.row.gold_span]
+    return {
+        "in_scope_answered_rate": _rate(len(answered), len(in_scope)),
+        "in_scope_n": len(in_scope),
+        "right_article_rate": _rate(cited_right, len(answered)),
+        "answered_with_gold_n": len(answered),
+        "out_of_scope_answered_rate": _rate(sum(o.action == "auto_reply" for o in out_scope), len(out_scope)),
+        "out_of_scope_n": len(out_scope),
+        "span_recall": round(sum(spans) / len(spans), 4) if spans else None,
+        "span_recall_n": len(spans),
+    }
 
 
 def metrics(outcomes: Sequence[Outcome]) -> dict[str, Any]:
@@ -165,6 +207,7 @@ def metrics(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         "confusion": {g: dict(sorted(p.items())) for g, p in sorted(confusion.items(), key=lambda kv: _order(kv[0]))},
         "classify_ms_p50": round(percentile(classify_ms, 0.5), 3),
         "classify_ms_p95": round(percentile(classify_ms, 0.95), 3),
+        **scope_metrics(outcomes),
     }
 
 
@@ -173,8 +216,9 @@ def _order(intent: str) -> int:
 
 
 def docs_folder(docs: Path, work_dir: Path) -> Path:
-    """A help-centre folder for `build_retriever`: `docs` itself, or a JSONL of articles written out as Markdown."""
-    if docs.is_dir():
+    """A help centre for `build_retriever`: `docs` itself (a folder, or a JSONL of articles, which keeps their
+    doc ids as written), else a JSONL without titles written out as Markdown."""
+    if docs.is_dir() or docs.suffix.lower() in (".jsonl", ".ndjson"):
         return docs
     work_dir.mkdir(parents=True, exist_ok=True)
     for n, art in read_jsonl(docs):

@@ -120,6 +120,7 @@ class Draft(BaseModel):
     text: str
     citations: list[Citation] = Field(default_factory=list)
     grounded: bool = True
+    language: str | None = None  # the language the reply is written in, when the writer knows it (the local provider does)
 
 
 class Decision(BaseModel):

@@ -34,6 +34,10 @@ def _print_report(m: dict[str, Any]) -> None:
     t.add_row("false-escalation rate", fmt(m["false_escalation_rate"]), str(m["must_not_escalate_n"]))
     t.add_row("auto-resolution rate", fmt(m["auto_resolution_rate"]), str(m["n"]))
     t.add_row("retrieval hit@3", fmt(m["retrieval_hit_at_3"]), str(m["retrieval_gold_n"]))
+    t.add_row("in-scope answered", fmt(m["in_scope_answered_rate"]), str(m["in_scope_n"]))
+    t.add_row("right article cited", fmt(m["right_article_rate"]), str(m["answered_with_gold_n"]))
+    t.add_row("answer-span recall", fmt(m["span_recall"]), str(m["span_recall_n"]))
+    t.add_row("out-of-scope answered", fmt(m["out_of_scope_answered_rate"]), str(m["out_of_scope_n"]))
     t.add_row("cost per ticket (USD)", per(m["cost_per_ticket_usd"], "{:.6f}"), str(m["n"]))
     t.add_row("cost per resolved (USD)", per(m["cost_per_resolved_usd"], "{:.6f}"), str(m["resolved"]))
     t.add_row("classify p50 / p95 (ms)", f"{m['classify_ms_p50']:.3f} / {m['classify_ms_p95']:.3f}", "")
@@ -63,6 +67,7 @@ def register(app: typer.Typer) -> None:
         docs: Annotated[Path | None, typer.Option("--docs", exists=True, envvar="TICKETFLOW_EVAL_DOCS", help="Help centre to retrieve from: a folder of Markdown, or JSONL of {doc_id, title, text} (default: the configured corpus).")] = None,
         json_path: Annotated[Path | None, typer.Option("--json", help="Write the metrics here as JSON.")] = None,
         out: Annotated[Path | None, typer.Option("--out", help="Write one decision per ticket here (JSONL).")] = None,
+        out_of_scope: Annotated[bool, typer.Option("--out-of-scope", help="The tickets are from another domain than --docs: count every row as out of scope.")] = False,
     ) -> None:
         """Run the stage code in-process over labelled TICKETS and report how good the decisions are."""
         from console.evaluate import docs_folder, load_labelled, metrics, run_eval
@@ -74,7 +79,7 @@ def register(app: typer.Typer) -> None:
         with tempfile.TemporaryDirectory(prefix="ticketflow-eval-") as tmp:
             try:
                 settings = load_settings()
-                rows = load_labelled(tickets)
+                rows = load_labelled(tickets, out_of_scope=out_of_scope)
                 provider = build_provider(settings)
                 corpus = docs_folder(docs, Path(tmp)) if docs else settings.corpus_dir
             except (ConfigError, TicketInvalid) as exc:

@@ -41,7 +41,7 @@ def test_misspelt_filler_is_dropped_but_a_help_centre_word_is_never_taken_for_a_
 
 
 def test_other_languages_function_words_are_not_salient() -> None:
-    assert salient_terms("Hola, ¿cómo exporto el proyecto a Excel? Gracias", known) == ["cómo", "exporto", "proyecto", "excel"]
+    assert salient_terms("Hola, ¿cómo exporto el proyecto a Excel? Gracias", known) == ["exporto", "proyecto", "excel"]
 
 
 def test_a_ticket_whose_terms_the_sections_hold_is_answerable() -> None:

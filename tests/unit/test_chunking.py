@@ -20,11 +20,24 @@ def test_an_article_is_split_at_its_sections_and_every_chunk_carries_title_and_h
     assert "To JSON" in chunks[2].indexed_text and "json0" in chunks[2].text
 
 
-def test_tiny_sections_are_merged_with_their_neighbour_keeping_both_headings() -> None:
+def test_a_line_under_a_heading_is_merged_with_its_neighbour_and_labelled_with_the_section_that_carries_it() -> None:
     body = f"# T\n\n## Short one\n\nJust a line.\n\n## Long one\n\n{_words(200)}\n"
     [chunk] = chunk_article(Article("d", "", body))
-    assert chunk.section == "Short one; Long one"
+    assert chunk.section == "Long one", "the section it holds, not every heading joined"
     assert "Just a line." in chunk.text and "lorem199" in chunk.text
+
+
+def test_short_sections_with_their_own_heading_stay_their_own_chunks() -> None:
+    # given a small help centre's article: an intro and three short sections on different topics
+    body = (
+        "# Leaving us\n\nWe are sorry to see you go.\n\n"
+        f"## Final bill\n\n{_words(60, 'bill')}\n\n## Exit fees\n\n{_words(45, 'fee')}\n\n## Credit refunds\n\n{_words(50, 'credit')}\n"
+    )
+    # when it is chunked
+    chunks = chunk_article(Article("leaving", "", body))
+    # then each section is a chunk labelled with its own heading (the headless intro joins the first)
+    assert [c.section for c in chunks] == ["Final bill", "Exit fees", "Credit refunds"]
+    assert "sorry to see you go" in chunks[0].text and "fee0" in chunks[1].text and "bill0" not in chunks[1].text
 
 
 def test_a_huge_section_is_cut_at_paragraphs_into_chunks_within_the_limit() -> None:

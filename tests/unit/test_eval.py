@@ -28,6 +28,11 @@ ROWS = [
 ]
 
 
+def _jsonl(path: Path, *rows: dict[str, object]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
 @pytest.fixture
 def labelled(tmp_path: Path) -> Path:
     path = tmp_path / "labelled.jsonl"
@@ -129,13 +134,10 @@ def test_retrieval_is_measured_even_for_hard_escalations(labelled: Path, tmp_pat
 
 def test_docs_can_be_a_jsonl_of_articles_and_questions_count_as_text(tmp_path: Path) -> None:
     # given a help centre as JSONL and questions labelled only with the doc that answers them
-    docs = tmp_path / "docs.jsonl"
-    docs.write_text(
-        json.dumps({"doc_id": "gmail-filters", "title": "Create a filter in Gmail", "text": "Open settings, choose Filters, create a new filter by sender."}) + "\n"
-        + json.dumps({"doc_id": "trello-labels", "title": "Rename Trello labels", "text": "Open the board menu, choose Labels and edit the name."}) + "\n"
-    )
-    questions = tmp_path / "q.jsonl"
-    questions.write_text(json.dumps({"qid": "q1", "question": "how can I filter Gmail messages by sender", "gold_doc_id": "gmail-filters"}) + "\n")
+    docs = _jsonl(tmp_path / "docs.jsonl",
+                  {"doc_id": "gmail-filters", "title": "Create a filter in Gmail", "text": "Open settings, choose Filters, create a new filter by sender."},
+                  {"doc_id": "trello-labels", "title": "Rename Trello labels", "text": "Open the board menu, choose Labels and edit the name."})
+    questions = _jsonl(tmp_path / "q.jsonl", {"qid": "q1", "question": "how can I filter Gmail messages by sender", "gold_doc_id": "gmail-filters"})
     report = tmp_path / "m.json"
     # when the eval runs over them
     res = CliRunner().invoke(app, ["eval", "--tickets", str(questions), "--docs", str(docs), "--json", str(report)])
@@ -143,3 +145,49 @@ def test_docs_can_be_a_jsonl_of_articles_and_questions_count_as_text(tmp_path: P
     assert res.exit_code == 0, res.output
     m = json.loads(report.read_text())
     assert m["n"] == 1 and m["retrieval_hit_at_3"] == 1.0 and m["intent_accuracy"] is None
+    assert "in-scope answered" in res.output and "answer-span recall" in res.output and "out-of-scope answered" in res.output
+
+
+class _FaqProvider(LocalProvider):
+    """The local provider with every ticket read as a question: the test is about the help centre, not the classifier."""
+
+    def classify(self, ticket: Ticket) -> tuple[Classification, Usage]:
+        return Classification(intent="faq", urgency="low", confidence=0.9), Usage(stage="classify", provider="local", model="t")
+
+
+def test_question_rows_keep_their_doc_ids_and_report_span_recall_and_the_right_article(tmp_path: Path) -> None:
+    # given a JSONL help centre whose doc ids are not file names, and doc2dial-shaped question rows
+    tomatoes = "Tomatoes like sun.\n\nWater the tomato plants every morning before nine, at the root. Keep the leaves dry."
+    docs = _jsonl(tmp_path / "docs.jsonl", {"doc_id": "Plant care | Garden Centre#1_0", "title": "Caring for tomato plants", "text": tomatoes},
+                  {"doc_id": "Roses | Garden Centre#2_0", "title": "Pruning roses", "text": "Prune roses in late winter. Cut just above an outward-facing bud."})
+    questions = _jsonl(tmp_path / "q.jsonl", {"qid": "q1", "question": "When should I water my tomato plants?", "gold_doc_id": "Plant care | Garden Centre#1_0",
+                                              "gold_span": "Water the tomato plants every morning before nine, at the root."})
+    # when the eval runs over them
+    (o,) = run_eval(load_labelled(questions), provider=_FaqProvider(lc.load_or_train(tmp_path)), retriever=build_retriever(docs), k=3, policy=Policy(min_score=0.4))
+    m = metrics([o])
+    # then the answer cites the gold page by its own id and carries the whole gold span
+    assert m["retrieval_hit_at_3"] == 1.0 and m["in_scope_n"] == 1
+    assert m["in_scope_answered_rate"] == 1.0 and m["right_article_rate"] == 1.0 and m["span_recall"] == 1.0
+    assert o.record()["span_recall"] == 1.0
+
+
+def test_span_recall_is_the_share_of_the_gold_spans_words_in_the_reply() -> None:
+    from console.evaluate import span_recall
+
+    assert span_recall("Open the app, then tap Send.", "Hi,\n\n1. Open the app.\n2. Then tap Send.") == 1.0
+    assert span_recall("call us on Monday", "call us") == 0.5
+    assert span_recall("anything", None) == 0.0
+
+
+def test_rows_that_no_article_answers_count_as_out_of_scope_and_a_foreign_set_can_be_all_out_of_scope(labelled: Path, tmp_path: Path) -> None:
+    rows = tmp_path / "oos.jsonl"
+    rows.write_text(json.dumps({"id": "o1", "text": "How do I set up a recurring task every Monday?", "intent": "faq", "answerable": False}) + "\n"
+                    + json.dumps({"id": "o2", "text": "Do you sell heat pumps for a three-bedroom house?", "intent": "faq", "answerable": False}) + "\n")
+    provider = _FaqProvider(lc.load_or_train(tmp_path))
+    retriever = build_retriever(Path("corpus/help"))
+    m = metrics(run_eval(load_labelled(rows), provider=provider, retriever=retriever, k=3, policy=Policy(min_score=0.4)))
+    assert m["out_of_scope_n"] == 2 and m["out_of_scope_answered_rate"] is not None and m["in_scope_n"] == 0
+    # the first is answered (the help centre does cover it: the label says otherwise, and the rate shows it)
+    assert m["out_of_scope_answered_rate"] == 0.5
+    foreign = load_labelled(labelled, out_of_scope=True)
+    assert all(r.answerable is False and r.gold_doc_id is None and r.gold_span is None for r in foreign)

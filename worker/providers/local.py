@@ -2,37 +2,24 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from worker.models import HUMAN_INTENTS, Chunk, Citation, Classification, Draft, Ticket, Usage
+from worker.models import HUMAN_INTENTS, Chunk, Classification, Draft, Ticket, Usage
 from worker.providers import local_classifier as lc
+from worker.replies import compose
+from worker.replies.frames import FRAMES
 from worker.settings import Settings
-from worker.text import clean, content_tokens
+from worker.text import clean
 
-HANDOFF = "I'll connect you with our team, who can help with this directly."
-SPECIALIST = "Let me get a specialist for this right away."
+# The English lines, for callers that want them by name; every language's are in worker/replies/frames.py.
+HANDOFF = FRAMES["en"].handoff
+SPECIALIST = FRAMES["en"].specialist
 
 # The frustration model alone must be fairly sure: the rules catch the explicit cases.
 FRUSTRATION_P = 0.5
 # The models read the opening of a long message (where the ask is) so classify stays around a millisecond.
 MAX_MODEL_CHARS = 2000
 MAX_RULE_CHARS = 4000  # the topic rules read this much; injection is looked for everywhere
-
-_STEP = re.compile(r"^\s*(\d+[.)]|[-*•])\s+")
-
-
-def extract_answer(chunk: Chunk, query: str, max_lines: int = 6) -> str:
-    """The lines of a section that answer: its steps if it has any, else its most relevant sentences."""
-    lines = [ln.strip() for ln in chunk.text.splitlines() if ln.strip()]
-    steps = [ln for ln in lines if _STEP.match(ln)]
-    if steps:
-        return "\n".join(steps[:max_lines])
-    q = set(content_tokens(query))
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", " ".join(lines)) if s.strip()]
-    ranked = sorted(range(len(sentences)), key=lambda i: (-len(q & set(content_tokens(sentences[i]))), i))
-    keep = sorted(ranked[:3])
-    return " ".join(sentences[i] for i in keep)
 
 
 @dataclass
@@ -107,14 +94,7 @@ class LocalProvider:
         return cls, self._usage("classify")
 
     def generate(self, ticket: Ticket, classification: Classification, chunks: list[Chunk]) -> tuple[Draft, Usage]:
-        """Answer with the best section's steps, naming the article; hand off when nothing fits."""
+        """Answer with what the best section says to this question, in the article's language (worker/replies/)."""
         if classification.intent in HUMAN_INTENTS:
-            return Draft(text=SPECIALIST, citations=[], grounded=False), self._usage("generate")
-        if not chunks:
-            return Draft(text=HANDOFF, citations=[], grounded=False), self._usage("generate")
-        top = chunks[0]
-        body = extract_answer(top, clean(ticket.text))
-        where = f"the {top.title} guide" + (f" ({top.section})" if top.section else "")
-        text = f"Hi,\n\nAccording to {where}:\n\n{body}\n\nIf this doesn't solve it, reply here and a member of our team will take over."
-        cites = [Citation(doc_id=top.doc_id, title=top.title, section=top.section)]
-        return Draft(text=text, citations=cites, grounded=True), self._usage("generate")
+            return compose.specialist(ticket), self._usage("generate")
+        return compose.compose(ticket, chunks), self._usage("generate")

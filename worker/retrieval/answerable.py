@@ -61,7 +61,30 @@ GENERIC_WORDS = frozenset(
         "salut", "hallo", "danke", "ciao", "grazie", "obrigado", "olá", "oi", "cordialement", "saludos"
     ]
 )
-_IGNORED = ALL_STOPWORDS | GENERIC_WORDS
+# The same for the other languages tickets arrive in (es, fr, de, it, pt): question words, modal and auxiliary
+# verbs, pronouns, time words. A check against a translated section must not turn on a "combien" or a "devo".
+# (Words that are also English content words, such as "tag", "hat" or "ai", are left out.)
+FOREIGN_GENERIC_WORDS = frozenset(
+    """cómo como cuánto cuanto cuánta cuántos cuándo cuando dónde donde qué quién puedo puede pueden podéis hay tengo tiene tienen hacer hago quiero quisiera
+    necesito sería ser estar está están estoy esto eso este esta ese esa también solo sólo si sí muy más menos algo alguien nada
+    todo todos ahora hoy ayer mañana vez veces días día semana año favor bien otro otra mismo después antes siempre nunca aquí allí porque
+    aunque entonces usted ustedes os me te nos tu tus vuestro vuestra suele algún alguna ningún cada mucho poco tan comment combien quand où
+    pourquoi quel quelle quels quelles qu'on qu'il est-ce c'est j'ai peux peut pouvez puis dois doit faut faire veux voudrais avoir être suis ou
+    mais donc aussi seulement juste encore déjà toujours jamais ici là très plus moins tout tous toute rien quelque chose svp s'il plaît ça
+    cela ceci moi toi leur votre vos notre nos son sa ses aujourd'hui demain jour jours semaine mois fois après avant depuis oui autre
+    même chez vers sans sous entre wie wann wo warum welche welcher welches wer kann können könnt muss müssen soll sollte möchte wollen habe
+    haben hatte sind wird werden würde mich mir dich dir uns euch ihr ihnen er man meinen meinem meiner dein euer eure unser auch
+    nur noch schon immer jetzt heute gestern morgen dort sehr mehr weniger alles etwas nichts bitte ja nein eigentlich trotzdem dann denn weil wenn
+    ob also einfach woche monat jahr nach vor seit für von aus über zum zur im ins beim vom diese dieser dieses des quanto
+    quanta quanti quante dove perché cosa chi quale può possiamo potete devo deve dovrei voglio vorrei ha hanno è sei essere avere fare faccio
+    ti ci vi li ne miei tuo suo nostro vostro anche ancora già sempre mai ora adesso oggi ieri domani qui qua lì molto
+    più meno tutto tutti niente qualcosa salve buongiorno bene altro stesso sul sulla sui nel nella nei della dei dal dalla alla ai entro
+    dopo prima giorno giorni settimana mese anno volta se però quindi perciò quantos quantas onde porquê quem qual pode podem quero queria gostaria preciso
+    tenho tem têm ter sou foi fazer faço vos lhe meus seu sua nosso vosso só apenas ainda já agora hoje ontem amanhã ali
+    lá muito mais menos tudo nada alguém obrigada bom dias mês sim bem outro mesmo nas dos das ao à pelo pela depois então
+    dá há""".split()  # noqa: SIM905 (a word list reads better as words)
+)
+_IGNORED = ALL_STOPWORDS | GENERIC_WORDS | FOREIGN_GENERIC_WORDS
 _SHORT_TYPOS = frozenset(w[:i] + w[i + 1] + w[i] + w[i + 2 :] for w in _IGNORED if len(w) <= 3 for i in range(len(w) - 1))
 
 

@@ -1,10 +1,13 @@
 """Articles into chunks at their natural boundaries: sections, then paragraphs.
 
 An article is split at its headings (Markdown `#`/`##`/`###`, or HTML `<h1>`-`<h6>` for help centres
-exported as HTML, such as Zendesk Guide article bodies). Sections under `MIN_TOKENS` are merged into
-their neighbour, sections over `MAX_TOKENS` are cut at paragraph (then sentence) boundaries, so
-chunks land at about 200-400 tokens. Every chunk carries its article's title and section heading:
-a chunk is retrieved and cited on its own, so it must say what it belongs to.
+exported as HTML, such as Zendesk Guide article bodies). A section with its own heading and a few
+sentences to it is a topic of its own and stays its own chunk, however short (a small help centre's
+articles are three short sections each, and each answers a different question); a headless intro or
+a section of a line or two under `MIN_TOKENS` is merged into its neighbour, and the chunk is labelled
+with the heading of the section that carries it, never with several headings joined. Sections over
+`MAX_TOKENS` are cut at paragraph (then sentence) boundaries. Every chunk carries its article's title
+and section heading: a chunk is retrieved and cited on its own, so it must say what it belongs to.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-MIN_TOKENS = 120  # a section shorter than this is merged into the next one (or the previous, at the end)
+MIN_TOKENS = 120  # a section shorter than this is merged into the next one (or the previous, at the end)...
+MIN_OWN_TOKENS = 30  # ...unless it has its own heading and at least this much to say: then it is a topic of its own
 MAX_TOKENS = 400  # a section longer than this is cut at paragraph boundaries
 TARGET_TOKENS = 300  # the size the cuts aim for
 
@@ -116,21 +120,35 @@ def _pack(pieces: list[str]) -> list[str]:
     return chunks
 
 
+def _stands_alone(head: str, body: str) -> bool:
+    """A section with its own heading that says enough to answer on its own is a topic of its own,
+    however short (small help centres are made of such sections); a headless intro or a line or two
+    under a heading ("See also") is not."""
+    return bool(head) and count_tokens(body) >= MIN_OWN_TOKENS
+
+
+def _join(a: tuple[str, str], b: tuple[str, str]) -> tuple[str, str]:
+    """Two sections as one chunk, labelled with the heading of the one that carries it (the longer with a heading)."""
+    (h1, b1), (h2, b2) = a, b
+    label = max((h for h in (h1, h2) if h), key=lambda h: count_tokens(b1 if h == h1 else b2), default="")
+    return label, (f"{b1}\n\n## {h2}\n{b2}" if h2 else f"{b1}\n\n{b2}")
+
+
 def _merge_small(sections: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Merge sections under MIN_TOKENS into the next one, keeping both headings, within MAX_TOKENS."""
+    """Merge sections under MIN_TOKENS that do not stand alone into the next one (the last into the previous), within MAX_TOKENS."""
     out: list[tuple[str, str]] = []
     for head, body in sections:
         if out:
-            prev_head, prev_body = out[-1]
-            if count_tokens(prev_body) < MIN_TOKENS and count_tokens(prev_body) + count_tokens(body) <= MAX_TOKENS:
-                heads = "; ".join(h for h in (prev_head, head) if h)
-                joined = f"{prev_body}\n\n## {head}\n{body}" if head else f"{prev_body}\n\n{body}"
-                out[-1] = (heads, joined)
+            prev = out[-1]
+            small = count_tokens(prev[1]) < MIN_TOKENS and not _stands_alone(*prev)
+            if small and count_tokens(prev[1]) + count_tokens(body) <= MAX_TOKENS:
+                out[-1] = _join(prev, (head, body))
                 continue
         out.append((head, body))
-    if len(out) > 1 and count_tokens(out[-1][1]) < MIN_TOKENS and count_tokens(out[-2][1]) + count_tokens(out[-1][1]) <= MAX_TOKENS:
-        (h1, b1), (h2, b2) = out[-2], out[-1]
-        out[-2:] = [("; ".join(h for h in (h1, h2) if h), f"{b1}\n\n## {h2}\n{b2}" if h2 else f"{b1}\n\n{b2}")]
+    if len(out) > 1:
+        last = out[-1]
+        if count_tokens(last[1]) < MIN_TOKENS and not _stands_alone(*last) and count_tokens(out[-2][1]) + count_tokens(last[1]) <= MAX_TOKENS:
+            out[-2:] = [_join(out[-2], last)]
     return out
 
 

@@ -10,6 +10,7 @@ fingerprint of the source it was built from, so a worker can tell that the help 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -74,7 +75,8 @@ def _article_hashes(passages: Sequence[Passage], hashes: Sequence[str]) -> dict[
     acc: dict[str, list[str]] = {}
     for p, h in zip(passages, hashes, strict=True):
         acc.setdefault(f"{p.language}/{p.doc_id}", []).append(h)
-    return {k: "".join(v)[:64] for k, v in acc.items()}
+    # A digest of every chunk's hash: a prefix of the joined hashes saw only an article's first chunks.
+    return {k: hashlib.sha256("".join(v).encode()).hexdigest()[:24] for k, v in acc.items()}
 
 
 def build(

@@ -14,7 +14,8 @@ centre does not answer it however well the rest matched: every hit's score is th
 Languages: a query searches the chunks of its own language (when the help centre has that
 language) and of the help centre's main language; an article that exists in the customer's
 language is returned in it. The answerability check runs on queries in the main language (or an
-unknown one) only: words an English help centre lacks say nothing about a Spanish ticket's topic.
+unknown one), and on others when the top section is a translation in the query's language: words
+an English section lacks say nothing about a Spanish ticket's topic, words a Spanish one lacks do.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from worker.retrieval.lexical import BM25
 
 RRF_K = 60
 DEPTH = 64  # chunks taken from each signal before fusion
-ANSWER_FROM = 3  # top sections the reply is written from: the ones that must mention the ticket's salient terms
+ANSWER_FROM = 2  # top sections that must mention the ticket's salient terms (the reply quotes the first; three let
+# a ticket from another domain pass on words scattered over unrelated sections)
 # Logistic calibration of "this article answers the ticket", fitted on the team's own labelled
 # tickets and questions by `ticketflow eval-retrieval --calibrate` (worker/retrieval/calibrate.py).
 # Features: dense cosine of the article's best chunk, the IDF-weighted share of query terms it holds, its cosine lead
@@ -133,10 +135,17 @@ class HybridSearcher:
             dr = dense_docs.index(doc) + 1 if doc in dense_docs else None
             hit = Hit(int(rows[local]), 0.0, fused[doc], round(c, 4), round(cov, 4), round(margin, 4), lr == 1 and dr == 1, lr, dr)
             out.append(replace(hit, score=round(confidence(hit.features), 4)))
-        in_main = (language or self.main_language) == self.main_language
-        if out and in_main and self.uncovered_max < 1.0 and self.answerability(query, out).unanswerable(self.uncovered_max):
+        if out and self.checks(language, out[0]) and self.answerability(query, out).unanswerable(self.uncovered_max):
             out = [replace(h, score=0.0) for h in out]
         return out
+
+    def checks(self, language: str | None, top: Hit) -> bool:
+        """Whether the answerability check can judge this query: it is in the main language, or the top section is
+        in the query's own language (a translation), so words are compared with words of the same language."""
+        if self.uncovered_max >= 1.0:
+            return False
+        lang = language or self.main_language
+        return lang == self.main_language or self.lang_of[top.row] == lang
 
     def answerability(self, query: str, hits: list[Hit]) -> Answerability:
         """How much of `query` the top ANSWER_FROM hits' sections leave unmentioned, weighed by this index's IDF."""

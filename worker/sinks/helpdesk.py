@@ -86,16 +86,35 @@ def marker_tag(result: TicketResult) -> str:
     return "ticketflow_" + hashlib.sha1(result.ticket.uid.encode()).hexdigest()[:12]
 
 
+_BLOCK_TAG = re.compile(r"</?(p|div|br|li|ul|ol|h[1-6]|tr|td|th|table|blockquote|pre|hr)\b[^>]*>", re.I)
+_ANY_TAG = re.compile(r"<[^>]+>")
+_URL = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"')\].,;:!?]")
+
+
 def plain(text: str) -> str:
-    """Text of an HTML body, whitespace folded, for comparing what was posted with what we would post."""
-    no_tags = re.sub(r"<[^>]+>", " ", text or "")
+    """Text of an HTML body, whitespace folded, for comparing what was posted with what we would post.
+
+    Block tags part words, inline ones (<b>, <a>, <span>) do not: "<b>Hi</b>!" is "Hi!", not "Hi !"."""
+    no_tags = _ANY_TAG.sub("", _BLOCK_TAG.sub(" ", text or ""))
     return " ".join(html.unescape(no_tags).split())
 
 
+def _line_html(line: str) -> str:
+    """One escaped line, its web addresses made links (the text stays as written, so `plain` gives it back)."""
+    out, last = [], 0
+    for m in _URL.finditer(line):
+        url = m.group(0)
+        out += [html.escape(line[last : m.start()]), f'<a href="{html.escape(url, quote=True)}">{html.escape(url)}</a>']
+        last = m.end()
+    out.append(html.escape(line[last:]))
+    return "".join(out)
+
+
 def to_html(text: str) -> str:
-    """Plain text as HTML paragraphs (blank lines) and line breaks, escaped: how Intercom bodies render."""
+    """A plain-text reply as HTML, how Intercom bodies render: paragraphs at blank lines, a line break per
+    step or list line, web addresses as links, everything escaped; `plain(to_html(t))` reads as `t`."""
     paras = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
-    return "".join("<p>" + "<br>".join(html.escape(line) for line in p.splitlines()) + "</p>" for p in paras)
+    return "".join("<p>" + "<br>".join(_line_html(line.strip()) for line in p.splitlines()) + "</p>" for p in paras)
 
 
 def done_key(sink: str, result: TicketResult) -> str:

@@ -76,7 +76,7 @@ class IntercomSink:
         conv = call(self.client, "GET", f"/conversations/{cid}", sink=NAME)
         posted = _admin_texts(conv, self.admin_id)
         ref = ref_line(result)
-        reply_text = plain(result.reply or "")
+        reply_text = plain(to_html(result.reply or ""))  # as it reads once posted (a "<" in the text is text)
         already = any(ref in t for t in posted) or bool(reply_text and reply_text in posted)
         # Checked right before posting: an agent who acted since the decision wins, whether a webhook
         # said so or the conversation itself does (admin assignee, snoozed).

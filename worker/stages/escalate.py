@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from worker import clock
 from worker.models import HUMAN_INTENTS, Chunk, Classification, Decision, Draft, Failure, Ticket, TicketResult
 from worker.providers import local_classifier as lc
-from worker.providers.local import SPECIALIST
+from worker.replies.frames import customer_language, specialist_line
 from worker.text import clean, content_tokens
 
 # Reasons, as they appear in results, metrics and the review page.
@@ -28,6 +28,7 @@ HIGH_URGENCY = "high_urgency"
 FRUSTRATION = "frustration"
 INJECTION = "prompt_injection"
 NO_DOCS = "no_relevant_docs"
+NO_DOCS_IN_LANGUAGE = "no_docs_in_language"
 UNCERTAIN_DRAFT = "draft_uncertain"
 UNGROUNDED_DRAFT = "draft_ungrounded"
 REVEALS_INSTRUCTIONS = "draft_reveals_instructions"
@@ -170,6 +171,15 @@ def reveals_instructions(t: Ticket, c: Classification, chunks: Sequence[Chunk], 
     return REVEALS_INSTRUCTIONS if d is not None and _LEAK.search(d.text) else None
 
 
+def wrong_language(t: Ticket, c: Classification, chunks: Sequence[Chunk], d: Draft | None, p: Policy, x: Context) -> str | None:
+    """The reply is not in the customer's language (the help centre has no article in it, and the local
+    provider does not translate): a human answers rather than the customer reading two languages."""
+    if d is None or not d.grounded or d.language is None:
+        return None
+    asked = customer_language(t)
+    return NO_DOCS_IN_LANGUAGE if asked and asked != d.language else None
+
+
 def repeat_topic(t: Ticket, c: Classification, chunks: Sequence[Chunk], d: Draft | None, p: Policy, x: Context) -> str | None:
     """The same customer on the same topic for the n-th time: the answers are not working."""
     return REPEAT_TOPIC if x.topic_count >= p.repeat_topic_limit else None
@@ -197,6 +207,7 @@ SOFT_RULES: tuple[Rule, ...] = (
     uncertain_draft,
     ungrounded_draft,
     reveals_instructions,
+    wrong_language,
     repeat_topic,
     long_thread,
     low_confidence,
@@ -258,7 +269,7 @@ def do_escalate(state: TicketResult, policy: Policy, context: Context) -> Ticket
     ctx = context if state.failure is None else dataclasses.replace(context, failure=state.failure)
     state.decision = decide(state.ticket, state.classification, state.chunks, state.draft, policy=policy, context=ctx)
     if state.decision.action == "escalate":
-        state.reply = SPECIALIST
+        state.reply = specialist_line(customer_language(state.ticket))  # what the customer is told, in their language
     else:
         state.reply = state.draft.text if state.draft else None
     state.timings["escalate"] = round(clock.monotonic() - t0, 6)

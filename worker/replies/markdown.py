@@ -1,0 +1,169 @@
+"""A help-centre section as the units a reply is built from, its Markdown rendered for a customer.
+
+    section text -> blocks: paragraphs (cut into sentences), list items (numbered or not, each
+                    knowing its list), table rows (each knowing its header), headings dropped
+                 -> inline clean-up of every unit: emphasis and code marks removed, links as
+                    "text (url)", HTML tags stripped, words a tokenizer split apart rejoined
+                    ("can t" -> "can't", "you re" -> "you're", "word , word" -> "word, word")
+
+Pure functions over strings: what to keep is select.py's decision, how to frame it frames.py's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+_ITEM = re.compile(r"^\s*(?:(\d+)[.)]|[-*+•])\s+(.*)$")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'“(\[]?[A-ZÀ-ÖØ-Þ0-9¿¡])")
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\3(?![\w*])")
+_CODE = re.compile(r"`([^`]+)`")
+_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+# Contractions a tokenizer cut at the apostrophe (exports of some help centres read "don t", "they ll").
+_NEG = re.compile(r"\b(can|won|wouldn|couldn|shouldn|don|doesn|didn|isn|aren|wasn|weren|hasn|haven|hadn|ain) t\b", re.I)
+_CLITIC = re.compile(r"\b(I|you|we|they|he|she|it|that|there|here|what|who|let) (ll|re|ve|m|d|s)\b", re.I)
+_SPACE_PUNCT = re.compile(r"\s+([,.;:!?%)\]])")
+_OPEN_SPACE = re.compile(r"([(\[])\s+")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One piece a reply can quote: a sentence, a list item or a table row, already rendered as plain text."""
+
+    kind: str  # "sentence", "item" or "row"
+    text: str
+    block: int  # the paragraph, list or table it belongs to
+    number: int | None = None  # an ordered list item's number
+    header: tuple[str, ...] = ()  # a table row's column names
+    cells: tuple[str, ...] = ()
+
+
+def inline(text: str) -> str:
+    """Plain text of one line of Markdown: no emphasis, code or heading marks, links as "text (url)"."""
+    text = _HEADING.sub("", text)
+    text = _IMAGE.sub("", text)
+    text = _LINK.sub(lambda m: m.group(1) if m.group(1) == m.group(2) else f"{m.group(1)} ({m.group(2)})", text)
+    text = _TAG.sub("", text)
+    text = _CODE.sub(r"\1", text)
+    for _ in range(2):  # nested emphasis (***bold italic***)
+        text = _EMPHASIS.sub(lambda m: m.group(2) if m.group(2) is not None else m.group(4), text)
+    return repair(text)
+
+
+def repair(text: str) -> str:
+    """Rejoin what a tokenizer split ("can t", "you re", "word , word") and fold runs of spaces."""
+    text = _NEG.sub(r"\1't", text)
+    text = _CLITIC.sub(lambda m: f"{m.group(1)}'{m.group(2)}", text)
+    text = _SPACE_PUNCT.sub(r"\1", text)
+    text = _OPEN_SPACE.sub(r"\1", text)
+    return " ".join(text.split())
+
+
+def sentences(paragraph: str) -> list[str]:
+    """The paragraph cut at sentence ends (a full stop followed by a capital or a digit)."""
+    return [s.strip() for s in _SENTENCE.split(paragraph) if s.strip()]
+
+
+def _cells(line: str) -> list[str]:
+    return [inline(c) for c in line.strip().strip("|").split("|")]
+
+
+def units(section: str) -> list[Unit]:
+    """Every quotable unit of a section, in order."""
+    out: list[Unit] = []
+    block = 0
+    para: list[str] = []
+    table: list[str] = []
+    in_list = False
+
+    def flush_para() -> None:
+        nonlocal block
+        if para:
+            for s in sentences(inline(" ".join(para))):
+                out.append(Unit("sentence", s, block))
+            para.clear()
+            block += 1
+
+    def flush_table() -> None:
+        nonlocal block
+        rows = [r for r in table if not _TABLE_RULE.match(r)]
+        table.clear()
+        if not rows:
+            return
+        header = tuple(_cells(rows[0])) if len(rows) > 1 else ()
+        for r in rows[1:] if header else rows:
+            cells = tuple(_cells(r))
+            out.append(Unit("row", render_row(header, cells), block, header=header, cells=cells))
+        block += 1
+
+    for raw in section.splitlines():
+        line = raw.rstrip()
+        if line.lstrip().startswith("|"):
+            flush_para()
+            in_list = False
+            table.append(line)
+            continue
+        flush_table()
+        if not line.strip() or _HEADING.match(line) or line.strip().startswith("```"):
+            flush_para()
+            if in_list and not line.strip():
+                continue  # a loose list keeps its items apart with blank lines
+            if _HEADING.match(line) and in_list:
+                in_list = False
+                block += 1
+            continue
+        m = _ITEM.match(line)
+        if m:
+            flush_para()
+            if not in_list:
+                in_list = True
+            number = int(m.group(1)) if m.group(1) else None
+            out.append(Unit("item", inline(m.group(2)), block, number=number))
+            continue
+        if in_list and raw[:1].isspace() and out and out[-1].kind == "item":
+            last = out[-1]
+            out[-1] = Unit("item", f"{last.text} {inline(line)}", last.block, number=last.number)
+            continue
+        if in_list:
+            in_list = False
+            block += 1
+        para.append(line.strip())
+    flush_para()
+    flush_table()
+    return out
+
+
+def render_row(header: tuple[str, ...], cells: tuple[str, ...]) -> str:
+    """A table row as one readable line: "First cell: Column two value; Column three value" (with two
+    columns the second column's name says nothing the value does not: "Red: No-parking area")."""
+    if not header:
+        return "; ".join(c for c in cells if c)
+    if len(header) == 2 and len(cells) >= 2:
+        return f"{cells[0]}: {cells[1]}" if cells[1] else cells[0]
+    head, rest = cells[0], cells[1:]
+    pairs = [f"{h} {c}" if h else c for h, c in zip(header[1:], rest, strict=False) if c and c not in ("-", "–", "—")]
+    return f"{head}: " + "; ".join(pairs) if pairs else head
+
+
+def as_lines(chosen: list[Unit]) -> str:
+    """The chosen units as plain text: sentences of one paragraph joined, list items and rows one a line."""
+    parts: list[str] = []
+    prev: Unit | None = None
+    for u in chosen:
+        if u.kind == "sentence" and prev is not None and prev.kind == "sentence" and prev.block == u.block:
+            parts[-1] += " " + u.text
+        elif u.kind == "item":
+            mark = f"{u.number}." if u.number is not None else "-"
+            sep = "\n" if prev is not None and prev.kind == "item" and prev.block == u.block else "\n\n"
+            parts.append(("" if not parts else sep) + f"{mark} {u.text}")
+        elif u.kind == "row":
+            sep = "\n" if prev is not None and prev.kind == "row" and prev.block == u.block else "\n\n"
+            parts.append(("" if not parts else sep) + f"- {u.text}")
+        else:
+            parts.append(("" if not parts else "\n\n") + u.text)
+        prev = u
+    return "".join(parts).strip()
