@@ -22,6 +22,15 @@ from tests.support.models import fake  # noqa: F401  (fixture: a fake model API 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session", autouse=True)
+def bundled_classifier() -> Any:
+    """The bundled classifier, fitted once into the cache every process of the suite reads (workers included):
+    a fresh clone pays its ~20 s fit here, not inside a worker's first ticket."""
+    from worker.providers import local_classifier
+
+    return local_classifier.load_or_train(ROOT / ".ticketflow")
+
+
 def _no_redis(msg: str) -> None:
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(msg)

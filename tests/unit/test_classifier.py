@@ -1,4 +1,4 @@
-"""The local classifier: trained from the team's own tickets, plus the rules that are simply right."""
+"""The local classifier: trained from the team's own tickets, plus the signals of what the customer asks for."""
 
 from __future__ import annotations
 
@@ -9,12 +9,27 @@ import pytest
 
 from worker.models import Ticket
 from worker.providers import local_classifier as lc
+from worker.providers import signals as sig
 from worker.providers.local import LocalProvider
+
+SMALL = [
+    {"text": "where is my invoice for march", "intent": "billing"},
+    {"text": "how do boards work", "intent": "faq"},
+    {"text": "refund the double charge please", "intent": "billing", "frustrated": True},
+    {"text": "what does the premium plan include", "intent": "faq", "urgency": "medium"},
+]
 
 
 @pytest.fixture(scope="module")
-def provider(tmp_path_factory: pytest.TempPathFactory) -> LocalProvider:
-    return LocalProvider(lc.load_or_train(tmp_path_factory.mktemp("models")))
+def provider(bundled_classifier: lc.LocalModels) -> LocalProvider:
+    return LocalProvider(bundled_classifier)
+
+
+def _write(path: Path, rows: list[dict[str, object]]) -> Path:
+    import json
+
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
 
 
 def classify(provider: LocalProvider, message: str, **kw: object) -> tuple[str, bool, bool, str]:
@@ -120,24 +135,35 @@ def test_outages_are_high_urgency(provider: LocalProvider) -> None:
 
 def test_the_cache_is_reused_and_a_corrupt_one_rebuilt(tmp_path: Path) -> None:
     # given a trained cache
-    first = lc.load_or_train(tmp_path)
-    (cache,) = list(tmp_path.glob("local-classifier-*.npz"))
-    # when it is loaded again, the same arrays come back
-    again = lc.load_or_train(tmp_path)
-    assert np.array_equal(first.intent.log_prob, again.intent.log_prob)
+    train = _write(tmp_path / "train.jsonl", SMALL)
+    first = lc.load_or_train(tmp_path / "cache", (train,))
+    (cache,) = list((tmp_path / "cache").glob("local-classifier-*.npz"))
+    # when it is loaded again, the same weights come back
+    again = lc.load_or_train(tmp_path / "cache", (train,))
+    assert np.array_equal(first.intent.coef, again.intent.coef) and first.human_p == again.human_p
     # when it is corrupt, it is rebuilt rather than failing the worker
     cache.write_bytes(b"not a zip")
-    rebuilt = lc.load_or_train(tmp_path)
-    assert np.array_equal(first.intent.log_prob, rebuilt.intent.log_prob)
+    rebuilt = lc.load_or_train(tmp_path / "cache", (train,))
+    assert np.array_equal(first.intent.coef, rebuilt.intent.coef)
 
 
 def test_a_changed_training_file_trains_a_new_model(tmp_path: Path) -> None:
-    train = tmp_path / "train.jsonl"
-    train.write_text('{"text": "where is my invoice", "intent": "billing"}\n{"text": "how do boards work", "intent": "faq"}\n')
-    lc.load_or_train(tmp_path / "cache", train)
+    train = _write(tmp_path / "train.jsonl", SMALL)
+    lc.load_or_train(tmp_path / "cache", (train,))
     train.write_text(train.read_text() + '{"text": "delete my account", "intent": "account"}\n')
-    lc.load_or_train(tmp_path / "cache", train)
+    lc.load_or_train(tmp_path / "cache", (train,))
     assert len(list((tmp_path / "cache").glob("local-classifier-*.npz"))) == 2
+
+
+def test_a_model_file_round_trips_without_pickle_and_anything_else_is_refused(tmp_path: Path) -> None:
+    models = lc.fit_models(lc.examples_from_rows(SMALL), folds=2)
+    lc.save(models, tmp_path / "m.npz")
+    back = lc.load(tmp_path / "m.npz")
+    x = lc.featurize(["refund my order"])
+    assert back.intent.proba(x) == pytest.approx(models.intent.proba(x))
+    (tmp_path / "other.npz").write_bytes(b"PK not a model")
+    with pytest.raises(ValueError, match="not a ticketflow classifier model"):
+        lc.load(tmp_path / "other.npz")
 
 
 @pytest.mark.parametrize(
@@ -191,4 +217,4 @@ def test_with_injection_the_request_not_the_wording_sets_the_intent(provider: Lo
     ],
 )
 def test_a_question_that_reports_no_failure_is_not_a_bug(message: str, rule_fires: bool) -> None:
-    assert (bool(lc.QUESTION.search(message)) and not lc.FAILURE.search(message)) is rule_fires
+    assert (bool(sig.QUESTION.search(message)) and not sig.FAILURE.search(message)) is rule_fires

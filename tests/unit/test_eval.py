@@ -118,13 +118,13 @@ def test_the_eval_retrieves_from_another_docs_folder(labelled: Path, tmp_path: P
     assert m["retrieval_hit_at_3"] == 0.5  # recurring-tasks found, password-reset is not in this folder
 
 
-def test_retrieval_is_measured_even_for_hard_escalations(labelled: Path, tmp_path: Path) -> None:
+def test_retrieval_is_measured_even_for_hard_escalations(labelled: Path, tmp_path: Path, bundled_classifier: lc.LocalModels) -> None:
     # given a billing ticket (skips retrieval in the pipeline) whose answer is in the help centre
     (row,) = [dataclasses.replace(r, gold_doc_id="billing-and-invoices") for r in load_labelled(labelled) if r.state.ticket.id == "e2"]
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "billing-and-invoices.md").write_text("# Billing and invoices\n\n## Duplicate charges\n\nIf you were charged twice we refund the duplicate.\n")
-    provider = LocalProvider(lc.load_or_train(tmp_path))
+    provider = LocalProvider(bundled_classifier)
     # when it is evaluated
     (o,) = run_eval([row], provider=provider, retriever=build_retriever(docs), k=3, policy=Policy())
     # then the decision skipped retrieval, but hit@3 still sees what retrieval would have found

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from worker.errors import ConfigError
 from worker.models import HUMAN_INTENTS, Chunk, Classification, Draft, Ticket, Usage
 from worker.providers import local_classifier as lc
+from worker.providers import signals as sig
 from worker.replies import compose
 from worker.replies.frames import FRAMES
 from worker.settings import Settings
@@ -15,8 +17,6 @@ from worker.text import clean
 HANDOFF = FRAMES["en"].handoff
 SPECIALIST = FRAMES["en"].specialist
 
-# The frustration model alone must be fairly sure: the rules catch the explicit cases.
-FRUSTRATION_P = 0.5
 # The models read the opening of a long message (where the ask is) so classify stays around a millisecond.
 MAX_MODEL_CHARS = 2000
 MAX_RULE_CHARS = 4000  # the topic rules read this much; injection is looked for everywhere
@@ -24,69 +24,89 @@ MAX_RULE_CHARS = 4000  # the topic rules read this much; injection is looked for
 
 @dataclass
 class LocalProvider:
-    """Classifier trained on the corpus, extractive responder; its usage costs nothing."""
+    """Classifier trained on the team's tickets, extractive responder; its usage costs nothing."""
 
     models: lc.LocalModels
     name: str = "local"
-    model: str = "local-nb-1"
+    model: str = "local-lr-2"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LocalProvider:
-        """Load (or train once and cache) the local models."""
+        """The team's trained model (TICKETFLOW_CLASSIFIER_MODEL), else the bundled one (trained once and cached)."""
+        if settings.classifier_model is not None:
+            try:
+                return cls(lc.load(settings.classifier_model), model=f"trained-{settings.classifier_model.stem}")
+            except ValueError as exc:
+                raise ConfigError(f"TICKETFLOW_CLASSIFIER_MODEL: {exc}") from exc
         return cls(lc.load_or_train(settings.index_dir.parent))
 
     def _usage(self, stage: str) -> Usage:
         return Usage(stage=stage, provider=self.name, model=self.model)
 
     def classify(self, ticket: Ticket) -> tuple[Classification, Usage]:
-        """Naive Bayes for intent, urgency and frustration, then the rules that are simply right."""
+        """The models' reading of the ticket, then the signals of what the customer asks for (see `signals`)."""
         full = clean(ticket.text)
         text = full[:MAX_RULE_CHARS]
         history = " ".join(t.text for t in ticket.history[-5:] if t.role in ("customer", "user"))[:MAX_RULE_CHARS]
-        feats = lc.features(text[:MAX_MODEL_CHARS])
-        p_intent = self.models.intent.proba(feats)
+        p_intent, p_urg, p_frustrated = self.models.predict(text[:MAX_MODEL_CHARS])
         intent = max(p_intent, key=p_intent.__getitem__)
         confidence = p_intent[intent]
-        p_urg = self.models.urgency.proba(feats)
         urgency = max(p_urg, key=p_urg.__getitem__)
-        frustrated = self.models.frustration.proba(feats)["yes"] > FRUSTRATION_P
+        frustrated = p_frustrated > self.models.frustration_p
         signals: list[str] = ["frustration_model"] if frustrated else []
-        if intent == "bug" and lc.QUESTION.search(text) and not lc.FAILURE.search(text):
+        own_money, account_change = sig.asks_for_own_money(text), sig.asks_for_account_change(text)
+        if intent == "bug" and sig.QUESTION.search(text) and not sig.FAILURE.search(text):
             intent = "faq"
             signals.append("question_without_failure")
-        if lc.HUMAN_REQUEST.search(text):
+        human = {i: p_intent[i] for i in lc.HUMAN_INTENTS}
+        if intent in ("faq", "bug") and sum(human.values()) >= self.models.human_p and not sig.asks_about_prices(text):
+            # the model leans to a person more than the chosen threshold allows an answer for
+            intent = max(human, key=human.__getitem__)
+            confidence = human[intent]
+            signals.append("human_intent_probability")
+        person = sig.wants_a_person(text)
+        if person:
             intent, confidence = "escalate", 1.0
-            signals.append("human_requested")
-        elif lc.COMPLAINT.search(text):
-            intent, confidence = "escalate", 1.0
-            signals.append("complaint")
-        elif intent in ("faq", "bug") and lc.MONEY.search(text):
+            signals.append(person)
+        elif intent in ("faq", "bug") and own_money:
             intent = "billing"
-            signals.append("money_terms")
-        elif intent in ("faq", "bug") and lc.ACCOUNT_CHANGE.search(text):
+            signals.append("own_money")
+        elif intent in ("faq", "bug") and account_change:
             intent = "account"
-            signals.append("account_change_terms")
-        if lc.HIGH_URGENCY.search(text):
+            signals.append("account_change")
+        elif intent == "billing" and not own_money and sig.asks_about_prices(text):
+            # prices, fees, payment methods, top-ups, limits: a question the help centre may answer
+            intent, confidence = "faq", p_intent["faq"] + p_intent["billing"]
+            signals.append("money_question")
+        elif intent == "account" and not account_change and sig.HOW_TO.search(text) and not sig.SECURITY.search(text):
+            intent, confidence = "faq", p_intent["faq"] + p_intent["account"]
+            signals.append("account_how_to")
+        if sig.SECURITY.search(text):
+            urgency = "high"
+            signals.append("security")
+        if sig.BLOCKED_NOW.search(text) or sig.EVERYONE_BLOCKED.search(text):
             urgency = "high"
             signals.append("urgent_terms")
-        if lc.PROFANITY.search(text):
+        if sig.PROFANITY.search(text):
             frustrated = True
             signals.append("profanity")
-        if lc.FRUSTRATION.search(text) or lc.FRUSTRATION.search(history) or lc.caps_ratio(ticket.message[:MAX_RULE_CHARS]) > 0.6:
+        if sig.FRUSTRATION.search(text) or sig.FRUSTRATION.search(history) or sig.caps_ratio(ticket.message[:MAX_RULE_CHARS]) > 0.6:
             frustrated = True
             signals.append("frustration_terms")
-        injection = bool(lc.INJECTION.search(full))
+        injection = sig.has_injection(ticket.subject, ticket.message, *(t.text for t in ticket.history if t.role in ("customer", "user")))
         if injection:
             signals.append("prompt_injection")
+            raw = sig.injection_text(ticket.text)  # what clean() cut (a comment, a quote) may be the ask
+            own_money, account_change = own_money or sig.asks_for_own_money(raw), account_change or sig.asks_for_account_change(raw)
             # Adversarial text steers the model; what the customer is after (money, the account) decides.
-            if lc.MONEY.search(text):
+            if own_money:
                 intent, confidence = "billing", 1.0
-            elif lc.ACCOUNT_CHANGE.search(text):
+            elif account_change:
                 intent, confidence = "account", 1.0
         cls = Classification(
             intent=intent,  # type: ignore[arg-type]
             urgency=urgency,  # type: ignore[arg-type]
-            confidence=round(confidence, 4),
+            confidence=round(min(1.0, confidence), 4),
             frustrated=frustrated,
             injection=injection,
             signals=signals,

@@ -1,7 +1,14 @@
-"""The offline classifier: naive Bayes on hashed word and character n-grams, plus a few rules.
+"""The offline classifier's models: logistic regression over hashed word and character n-grams.
 
-Trained from `corpus/tickets/train.jsonl` (the team's own labelled tickets) the first time a
-process needs it; the fitted arrays are cached on disk, keyed by the training file's hash.
+Three heads (intent, urgency, frustration), each a scikit-learn logistic regression (`SGDClassifier`
+with the log loss, see `fit_head`) on the same features, with a temperature fitted on out-of-fold scores so its probabilities can be thresholded.
+Chosen over the earlier naive Bayes because a discriminative model weighs what a ticket asks for
+("refund me", "how much is") against the domain's vocabulary instead of counting every money word
+as evidence; character n-grams carry it across languages and misspellings.
+
+The fitted weights are plain arrays (no pickle: a model file from elsewhere cannot run code), cached
+on disk keyed by the training data's content hash. The bundled general model is trained from
+`corpus/tickets/train.jsonl` and `train_domains.jsonl`; `ticketflow train` writes a team's own.
 """
 
 from __future__ import annotations
@@ -9,216 +16,302 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import uuid
-import zlib
-from dataclasses import dataclass
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from worker.models import INTENTS, URGENCIES
-from worker.text import clean, tokens
+from worker.text import clean
 
-DIM = 1 << 18
-TRAIN_FILE = Path(__file__).resolve().parents[2] / "corpus" / "tickets" / "train.jsonl"
+TICKETS_DIR = Path(__file__).resolve().parents[2] / "corpus" / "tickets"
+TRAIN_FILES = tuple(TICKETS_DIR / f for f in ("train.jsonl", "train_domains.jsonl", "train_asks.jsonl"))
+WORD_DIM = 1 << 17
+CHAR_DIM = 1 << 17
+DIM = WORD_DIM + CHAR_DIM
+FORMAT = 4  # bump when the features or the file layout change: old caches are then ignored
+FRUSTRATION_LABELS = ("no", "yes")
+DEFAULT_FRUSTRATION_P = 0.5
+HUMAN_INTENTS = ("account", "billing", "escalate")
+DEFAULT_HUMAN_P = 0.5
+MIN_HUMAN_P = 0.3
+HUMAN_RECALL_TARGET = 0.95  # share of out-of-fold account/billing/escalate tickets the chosen threshold must keep with a person
 
 
-def features(text: str) -> dict[int, float]:
-    """Hashed word uni/bi-grams and character 3–5-grams of word-bounded text, log-scaled counts."""
-    toks = tokens(clean(text))
-    grams: list[str] = [f"w:{t}" for t in toks]
-    grams += [f"b:{a} {b}" for a, b in zip(toks, toks[1:], strict=False)]
-    padded = f" {' '.join(toks)} "
-    for n in (3, 4, 5):
-        grams += [f"c{padded[i:i + n]}" for i in range(len(padded) - n + 1)]
-    counts: dict[int, float] = {}
-    for g in grams:
-        h = zlib.crc32(g.encode()) & (DIM - 1)
-        counts[h] = counts.get(h, 0.0) + 1.0
-    return {h: float(np.log1p(c)) for h, c in counts.items()}
+@lru_cache(maxsize=1)
+def _vectorizers() -> tuple[Any, Any]:
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    word = HashingVectorizer(n_features=WORD_DIM, ngram_range=(1, 2), alternate_sign=False, norm=None, lowercase=True,
+                             token_pattern=r"(?u)\b\w[\w']*\b")
+    char = HashingVectorizer(n_features=CHAR_DIM, analyzer="char_wb", ngram_range=(2, 5), alternate_sign=False, norm=None, lowercase=True)
+    return word, char
+
+
+def featurize(texts: Sequence[str]) -> Any:
+    """Sparse features: hashed word 1-2-grams and character 2-5-grams, log-scaled, each half L2-normalised."""
+    from scipy.sparse import hstack
+
+    word, char = _vectorizers()
+    docs = [clean(t) for t in texts]
+    parts = []
+    for vec in (word, char):
+        m = vec.transform(docs).astype(np.float64)
+        m.data = np.log1p(m.data)
+        # row-wise L2 by hand: sklearn's `normalize` validates its input for longer than a ticket takes to score
+        norms = np.sqrt(np.bincount(np.repeat(np.arange(m.shape[0]), np.diff(m.indptr)), weights=m.data**2, minlength=m.shape[0]))
+        m.data /= np.repeat(np.where(norms > 0, norms, 1.0), np.diff(m.indptr))
+        parts.append(m)
+    return hstack(parts, format="csr")
 
 
 @dataclass
-class NaiveBayes:
-    """Multinomial naive Bayes over hashed features (Laplace-smoothed log probabilities)."""
+class LinearHead:
+    """One fitted head: weights, biases and the temperature that calibrates its probabilities."""
 
     labels: tuple[str, ...]
-    log_prior: np.ndarray
-    log_prob: np.ndarray  # labels x DIM
+    coef: np.ndarray  # labels x DIM (one row for two labels)
+    intercept: np.ndarray
+    temperature: float = 1.0
+    _weights: np.ndarray = field(init=False, repr=False, compare=False)
 
-    @classmethod
-    def fit(cls, rows: list[dict[int, float]], ys: list[str], labels: tuple[str, ...], alpha: float = 0.1) -> NaiveBayes:
-        """Fit from feature dicts and labels."""
-        counts = np.zeros((len(labels), DIM), dtype=np.float64)
-        prior = np.zeros(len(labels))
-        for feats, y in zip(rows, ys, strict=False):
-            j = labels.index(y)
-            prior[j] += 1
-            idx = np.fromiter(feats.keys(), dtype=np.int64)
-            counts[j, idx] += np.fromiter(feats.values(), dtype=np.float64)
-        counts += alpha
-        log_prob = np.log(counts / counts.sum(axis=1, keepdims=True)).astype(np.float32)
-        # Balanced prior: rare intents (billing, account) must not lose to frequency alone.
-        log_prior = np.log(np.full(len(labels), 1.0 / len(labels)))
-        return cls(labels, log_prior, log_prob)
+    def __post_init__(self) -> None:
+        # transposed and widened once: scoring a ticket is then one sparse row times a small dense matrix
+        self._weights = np.ascontiguousarray(self.coef.T, dtype=np.float64)
 
-    def proba(self, feats: dict[int, float]) -> dict[str, float]:
-        """Posterior over labels (tempered so confidences are usable as thresholds)."""
-        if not feats:
-            return {lab: 1.0 / len(self.labels) for lab in self.labels}
-        idx = np.fromiter(feats.keys(), dtype=np.int64)
-        w = np.fromiter(feats.values(), dtype=np.float64)
-        scores = self.log_prior + self.log_prob[:, idx].astype(np.float64) @ w
-        scores = scores / max(1.0, float(w.sum()) ** 0.5)
-        scores -= scores.max()
-        p = np.exp(scores)
-        p /= p.sum()
-        return {lab: float(x) for lab, x in zip(self.labels, p, strict=False)}
+    def scores(self, x: Any) -> np.ndarray:
+        """Raw decision scores, one row per text."""
+        return np.asarray(x @ self._weights) + self.intercept
+
+    def proba_matrix(self, x: Any) -> np.ndarray:
+        """Calibrated probabilities, one row per text, columns in `labels` order."""
+        return softmax_scores(self.scores(x), self.temperature)
+
+    def proba(self, x: Any) -> dict[str, float]:
+        """Calibrated probabilities of the first (usually only) text."""
+        row = self.proba_matrix(x)[0]
+        return {lab: float(p) for lab, p in zip(self.labels, row, strict=True)}
+
+
+def softmax_scores(scores: np.ndarray, temperature: float) -> np.ndarray:
+    """Probabilities from decision scores; a binary head's single column becomes two."""
+    s = scores / max(temperature, 1e-6)
+    if s.shape[1] == 1:
+        s = np.hstack([np.zeros_like(s), s])
+    s = s - s.max(axis=1, keepdims=True)
+    p = np.exp(s)
+    return np.asarray(p / p.sum(axis=1, keepdims=True))
+
+
+def fit_head(x: Any, ys: Sequence[str], labels: Sequence[str]) -> LinearHead:
+    """A class-balanced logistic regression (rare intents must not lose to frequency alone).
+
+    Fitted by stochastic gradient descent on the log loss (one-vs-rest): on 2,700 tickets it is as
+    accurate as lbfgs/saga `LogisticRegression` (3-fold intent accuracy 0.91 vs 0.89/0.90) and 10-15x
+    faster to fit, which matters because workers fit the bundled model at start-up."""
+    from sklearn.linear_model import SGDClassifier
+
+    present = [lab for lab in labels if lab in set(ys)]
+    if len(present) < 2:  # one label seen: a constant head
+        coef = np.zeros((1 if len(labels) == 2 else len(labels), x.shape[1]), dtype=np.float32)
+        bias = np.array([5.0 if lab == present[0] else -5.0 for lab in labels]) if len(labels) > 2 else np.array([5.0 if present[0] == labels[1] else -5.0])
+        return LinearHead(tuple(labels), coef, bias)
+    model = SGDClassifier(loss="log_loss", alpha=1e-5, class_weight="balanced", max_iter=30, tol=None, random_state=0)
+    model.fit(x, list(ys))
+    classes = [str(k) for k in model.classes_]
+    if len(labels) == 2:
+        sign = 1.0 if classes == [labels[0], labels[1]] else -1.0
+        return LinearHead(tuple(labels), (sign * model.coef_).astype(np.float32), sign * model.intercept_)
+    coef = np.zeros((len(labels), x.shape[1]), dtype=np.float32)
+    bias = np.full(len(labels), -1e3)  # a label never seen in training is never predicted
+    if len(classes) == 2:  # two of several labels seen: a binary model, the first label scored at zero
+        bias[labels.index(classes[0])] = 0.0
+        coef[labels.index(classes[1])], bias[labels.index(classes[1])] = model.coef_[0], model.intercept_[0]
+        return LinearHead(tuple(labels), coef, bias)
+    for i, lab in enumerate(classes):
+        coef[labels.index(lab)] = model.coef_[i]
+        bias[labels.index(lab)] = model.intercept_[i]
+    return LinearHead(tuple(labels), coef, bias)
+
+
+def fit_temperature(scores: np.ndarray, ys: Sequence[str], labels: Sequence[str]) -> float:
+    """The temperature that minimises out-of-fold log loss (one number: calibration that cannot overfit)."""
+    idx = np.array([labels.index(y) for y in ys])
+    best, best_t = np.inf, 1.0
+    for t in np.exp(np.linspace(np.log(0.2), np.log(8.0), 60)):
+        p = softmax_scores(scores, float(t))
+        loss = -np.mean(np.log(np.clip(p[np.arange(len(idx)), idx], 1e-12, None)))
+        if loss < best:
+            best, best_t = loss, float(t)
+    return best_t
 
 
 @dataclass
 class LocalModels:
-    """The three fitted local models."""
+    """The three fitted heads, and the thresholds chosen for them."""
 
-    intent: NaiveBayes
-    urgency: NaiveBayes
-    frustration: NaiveBayes
+    intent: LinearHead
+    urgency: LinearHead
+    frustration: LinearHead
+    frustration_p: float = DEFAULT_FRUSTRATION_P
+    human_p: float = DEFAULT_HUMAN_P  # a faq/bug reading whose account+billing+escalate probability reaches this goes to a person
+    meta: dict[str, Any] = field(default_factory=dict)
 
-
-def _file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-
-
-def train(path: Path = TRAIN_FILE) -> LocalModels:
-    """Fit intent, urgency and frustration models from a JSONL of labelled tickets."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    feats = [features(r["text"]) for r in rows]
-    return LocalModels(
-        intent=NaiveBayes.fit(feats, [r["intent"] for r in rows], INTENTS),
-        urgency=NaiveBayes.fit(feats, [r.get("urgency") or "low" for r in rows], URGENCIES),
-        frustration=NaiveBayes.fit(feats, ["yes" if r.get("frustrated") else "no" for r in rows], ("no", "yes")),
-    )
+    def predict(self, text: str) -> tuple[dict[str, float], dict[str, float], float]:
+        """Intent and urgency probabilities and the probability of frustration, for one text."""
+        x = featurize([text])
+        return self.intent.proba(x), self.urgency.proba(x), self.frustration.proba(x)["yes"]
 
 
-def load_or_train(cache_dir: Path, path: Path = TRAIN_FILE) -> LocalModels:
-    """The fitted models, from the on-disk cache when the training file has not changed."""
-    cache = cache_dir / f"local-classifier-{_file_hash(path)}.npz"
+@dataclass(frozen=True)
+class Example:
+    """One labelled training ticket."""
+
+    text: str
+    intent: str
+    urgency: str = "low"
+    frustrated: bool = False
+
+
+def examples_from_rows(rows: Iterable[dict[str, Any]]) -> list[Example]:
+    """Training examples from JSON rows of the `train.jsonl` schema."""
+    return [
+        Example(str(r["text"]), str(r["intent"]), str(r.get("urgency") or "low"), bool(r.get("frustrated")))
+        for r in rows
+        if r.get("text") and r.get("intent") in INTENTS
+    ]
+
+
+def read_examples(paths: Iterable[Path]) -> list[Example]:
+    """Every example of the JSONL files that exist."""
+    rows: list[dict[str, Any]] = []
+    for p in paths:
+        if p.exists():
+            rows += [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return examples_from_rows(rows)
+
+
+def fit_models(examples: Sequence[Example], *, folds: int = 3, seed: int = 0) -> LocalModels:
+    """Fit the three heads; each head's temperature comes from `folds`-fold out-of-fold scores."""
+    x = featurize([e.text for e in examples])
+    targets: dict[str, tuple[list[str], tuple[str, ...]]] = {
+        "intent": ([e.intent for e in examples], INTENTS),
+        "urgency": ([e.urgency if e.urgency in URGENCIES else "low" for e in examples], URGENCIES),
+        "frustration": (["yes" if e.frustrated else "no" for e in examples], FRUSTRATION_LABELS),
+    }
+    heads: dict[str, LinearHead] = {}
+    human_p = DEFAULT_HUMAN_P
+    for name, (ys, labels) in targets.items():
+        head = fit_head(x, ys, labels)
+        if folds >= 2 and len(set(ys)) >= 2:
+            oof = out_of_fold_scores(x, ys, labels, folds=folds, seed=seed)
+            head.temperature = fit_temperature(oof, ys, labels)
+            if name == "intent":
+                human_p = choose_human_threshold(softmax_scores(oof, head.temperature), ys)
+        heads[name] = head
+    return LocalModels(heads["intent"], heads["urgency"], heads["frustration"], human_p=human_p)
+
+
+def human_probability(p: np.ndarray) -> np.ndarray:
+    """Per row of intent probabilities (INTENTS order), the probability that a person must handle it."""
+    return np.asarray(p[:, [INTENTS.index(i) for i in HUMAN_INTENTS]].sum(axis=1))
+
+
+def choose_human_threshold(p: np.ndarray, ys: Sequence[str], target: float = HUMAN_RECALL_TARGET) -> float:
+    """The highest threshold on the human-intent probability that keeps `target` of the out-of-fold
+    account/billing/escalate tickets with a person (between MIN_HUMAN_P and an even call: a lower bar sends every question with a money word to a person)."""
+    ph = human_probability(p)
+    gold = np.array([y in HUMAN_INTENTS for y in ys])
+    if not gold.any():
+        return DEFAULT_HUMAN_P
+    t = float(np.quantile(ph[gold], 1.0 - target))
+    return float(min(DEFAULT_HUMAN_P, max(MIN_HUMAN_P, t)))
+
+
+def fold_ids(ys: Sequence[str], folds: int, seed: int = 0) -> np.ndarray:
+    """A stratified fold number for every row (each label spread evenly over the folds)."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros(len(ys), dtype=np.int64)
+    for lab in sorted(set(ys)):
+        idx = np.array([i for i, y in enumerate(ys) if y == lab])
+        rng.shuffle(idx)
+        out[idx] = np.arange(len(idx)) % folds
+    return out
+
+
+def out_of_fold_scores(x: Any, ys: Sequence[str], labels: Sequence[str], *, folds: int, seed: int = 0) -> np.ndarray:
+    """Each row's decision scores from a head fitted without its fold."""
+    ids = fold_ids(ys, folds, seed)
+    width = 1 if len(labels) == 2 else len(labels)
+    out = np.zeros((len(ys), width))
+    for k in range(folds):
+        train, test = np.where(ids != k)[0], np.where(ids == k)[0]
+        head = fit_head(x[train], [ys[i] for i in train], labels)
+        out[test] = head.scores(x[test])
+    return out
+
+
+# --- the model file --------------------------------------------------------------------------------
+
+def content_hash(examples: Sequence[Example]) -> str:
+    """The training data's fingerprint (with the feature format): a model file is named after it."""
+    h = hashlib.sha256(f"format={FORMAT}\n".encode())
+    for e in examples:
+        h.update(json.dumps([e.text, e.intent, e.urgency, e.frustrated], ensure_ascii=False).encode() + b"\n")
+    return h.hexdigest()[:16]
+
+
+def save(models: LocalModels, path: Path) -> None:
+    """Write the model atomically (concurrent workers never read half a file); arrays only, no pickle."""
+    arrays: dict[str, np.ndarray] = {}
+    for name in ("intent", "urgency", "frustration"):
+        head: LinearHead = getattr(models, name)
+        arrays[f"{name}_coef"] = head.coef.astype(np.float32)
+        arrays[f"{name}_bias"] = np.asarray(head.intercept, dtype=np.float64)
+        arrays[f"{name}_labels"] = np.array(head.labels)
+        arrays[f"{name}_t"] = np.array([head.temperature])
+    meta = {**models.meta, "format": FORMAT, "frustration_p": models.frustration_p, "human_p": models.human_p}
+    arrays["meta"] = np.array([json.dumps(meta)])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp.npz")
+    np.savez_compressed(tmp, **arrays)  # type: ignore[arg-type]
+    tmp.replace(path)
+
+
+def load(path: Path) -> LocalModels:
+    """A model written by `save`; ValueError when it is not one (or of an older format)."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"][0]))
+            if meta.get("format") != FORMAT:
+                raise ValueError(f"{path}: model format {meta.get('format')}, expected {FORMAT}: retrain it")
+            heads = [
+                LinearHead(tuple(str(s) for s in z[f"{n}_labels"]), z[f"{n}_coef"], z[f"{n}_bias"], float(z[f"{n}_t"][0]))
+                for n in ("intent", "urgency", "frustration")
+            ]
+    except (OSError, KeyError, EOFError, ValueError, zipfile.BadZipFile) as exc:  # JSONDecodeError is a ValueError
+        raise ValueError(f"{path}: not a ticketflow classifier model ({exc})") from exc
+    if heads[0].labels != INTENTS or heads[0].coef.shape[1] != DIM:
+        raise ValueError(f"{path}: not a ticketflow classifier model (labels or dimensions differ)")
+    return LocalModels(*heads, frustration_p=float(meta.get("frustration_p", DEFAULT_FRUSTRATION_P)),
+                       human_p=float(meta.get("human_p", DEFAULT_HUMAN_P)), meta=meta)
+
+
+def load_or_train(cache_dir: Path, paths: Sequence[Path] = TRAIN_FILES) -> LocalModels:
+    """The bundled models, from the on-disk cache when the training data has not changed."""
+    examples = read_examples(paths)
+    cache = cache_dir / f"local-classifier-{content_hash(examples)}.npz"
     if cache.exists():
         try:
-            z = np.load(cache)
-            return LocalModels(
-                intent=NaiveBayes(INTENTS, z["ip"], z["il"]),
-                urgency=NaiveBayes(URGENCIES, z["up"], z["ul"]),
-                frustration=NaiveBayes(("no", "yes"), z["fp"], z["fl"]),
-            )
-        except (OSError, ValueError, KeyError):
+            return load(cache)
+        except ValueError:
             pass  # a corrupt or partial cache is rebuilt below
-    models = train(path)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = cache.with_name(f"{cache.stem}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp.npz")
-    np.savez(
-        tmp,
-        ip=models.intent.log_prior, il=models.intent.log_prob,
-        up=models.urgency.log_prior, ul=models.urgency.log_prob,
-        fp=models.frustration.log_prior, fl=models.frustration.log_prob,
-    )
-    tmp.replace(cache)  # atomic: concurrent workers never read half a file
+    models = fit_models(examples)
+    models.meta = {"trained_on": [p.name for p in paths if p.exists()], "examples": len(examples), "hash": content_hash(examples)}
+    save(models, cache)
     return models
-
-
-# --- rules: where a rule is simply right, whatever a statistical model thinks --------------------
-HUMAN_REQUEST = re.compile(
-    r"\b(speak|talk|chat|connect|put|transfer|reach)(ing)? (me )?(to|with|through to) (a |an |some(one|body) |your |the )?"
-    r"(real |live |actual |human |customer service |support )?"
-    r"(human|person|agent|representative|rep|manager|supervisor|someone|somebody|operator|assistant|staff|employee)\b"
-    r"|\b(real|live|actual) (human|person|agent)\b|\bhuman (agent|being|support)\b"
-    r"|\b(hablar con|parler à|parler a|sprechen mit) (un|una|une|einem|einer)? ?(humano|persona|agente|humain|personne|conseiller|mitarbeiter)",
-    re.I,
-)
-# A complaint is the customer asking for a person to judge what went wrong: always a human's job.
-COMPLAINT = re.compile(
-    r"\b(complain\w*|grievances?|reclamations?|reclamación|réclamation)\b"
-    r"|\b(file|filing|make|making|lodge|lodging|submit|raise|open)\w* (a |an |my |our )?(formal |official |consumer |customer )?claims?\b"
-    r"|\bclaims? against\b",
-    re.I,
-)
-INJECTION = re.compile(
-    r"\b(ignore|forget|override|bypass) (all |any |your |the |previous |prior |above |earlier |these |those )+"
-    r"(instructions|rules|prompts?|guidelines|directives)\b"
-    r"|\b(system prompt|your (instructions|prompt|rules|guidelines)|developer mode|jailbreak|dan mode)\b"
-    r"|\byou are now\b|\bact as (an? )?(admin|administrator|developer|system)\b|\bdisregard (all |your |the |previous |prior )+"
-    r"|\b(reveal|print|show|repeat|output) (me )?(your |the )(system |hidden |initial )?(prompt|instructions)\b",
-    re.I,
-)
-MONEY = re.compile(
-    r"\b(refund\w*|reimburs\w*|rebates?|restitutions?|compensations?|money back|my money|charged|charge[sd]?|"
-    r"overcharg\w*|double[- ]charg\w*|invoic\w*|receipts?|billing|bills?|billed|payments?|chargeback|credit card|"
-    r"debit\w*|paid|pay for|vat|tax (id|number)|subscription fee)\b"
-    r"|[$€£]\s?\d|\b\d+(\.\d+)? ?(dollars|euros?|pounds|usd|eur|gbp)\b"
-    # the same words in the languages customers write to us in (es, fr, de, nl, it, pt)
-    r"|\b(reembolso\w*|factura\w*|cobro\w*|cobrad\w*|pagos?|remboursement\w*|factur\w*|prélèvement\w*|paiement\w*|"
-    r"rechnung\w*|erstattung\w*|zahlung\w*|abbuchung\w*|betaling\w*|factu[u]?r\w*|afschrijving\w*|terugbetal\w*|terugstort\w*|"
-    r"incasso|fattur\w*|rimbors\w*|pagament\w*|cobrança\w*)\b",
-    re.I,
-)
-_ACCOUNT_VERB = (
-    r"(delet\w*|clos(e|ed|es|ing)|remov\w*|cancel\w*|deactivat\w*|terminat\w*|eras\w*|chang\w*|updat\w*|"
-    r"edit\w*|modif\w*|transfer\w*|merg\w*|wip\w*)"
-)
-_ACCOUNT_NOUN = r"(deletion|removal|termination|cancell?ation|closure|closing|deactivation|erasure)s?"
-ACCOUNT_CHANGE = re.compile(
-    rf"\b{_ACCOUNT_VERB}\b[\w\s,']{{0,30}}\b(my |our |the )?(account|profile|e-?mail address|owner(ship)?|username|user ?name|login e-?mail)s?\b"
-    rf"|\baccount {_ACCOUNT_NOUN}\b|\b{_ACCOUNT_NOUN} of (my |our |the |a |an )?([\w-]+ )?account"
-    r"|\b(eliminar|borrar|cerrar) (mi )?cuenta\b|\b(supprimer|fermer) (mon )?compte\b",
-    re.I,
-)
-HIGH_URGENCY = re.compile(
-    r"\b(urgent\w*|asap|immediately|emergency|critical|right now|production (is )?down|outage|"
-    r"data loss|lost (all|our) data|security (breach|incident)|data (leak|breach)|hacked|compromised|locked out|phishing|"
-    # everyone blocked at once is an outage, however calmly it is put
-    r"(nobody|no one|none of us|niemand|nadie|personne) (in|on|from|de|van|aus)? ?(our|the|my|ons|nuestro|notre|unserem)? ?"
-    r"(team|office|company|equipo|équipe|bedrijf|firma)? ?(can|could|is able to|kan|puede|peut|kann)|(kan|kann) (niemand|keiner)|"
-    r"(whole|entire|all of our|the) (team|company|office|staff)( can't| cannot| is unable| are unable| is blocked| is locked))\b|!!!",
-    re.I,
-)
-# Swearing at a support desk is frustration whatever the words around it say.
-PROFANITY = re.compile(
-    r"\b(damn\w*|goddamn\w*|bloody|f+u+c+k\w*|shit\w*|crap\w*|bullshit|wtf|what the hell|pissed off|screw (you|this)|"
-    r"bastards?|idiots|morons?)\b",
-    re.I,
-)
-FRUSTRATION = re.compile(
-    r"\b(unacceptable|ridiculous|outrageous|furious|angry|disgusted|disappointed|worst|terrible|awful|horrible|useless|pathetic|"
-    r"fed up|sick (and tired )?of|a joke|scam|lawyer|legal action|cancel everything|"
-    r"(second|third|fourth|fifth|sixth|2nd|3rd|4th|5th|6th|several|multiple|many|countless|numerous) (time|e-?mail|message|attempt|request|ticket)s?|"
-    r"(asked|written|wrote|emailed|contacted|called|told) (you |your team |support )?(\w+ )?(twice|three times|four times|again)|"
-    r"still (not|no|waiting|broken|haven't|hasn't|nothing|doesn't|isn't|can't)|no one (has )?(replied|answered|responded|gets back)|"
-    r"nobody (has )?(replied|answered|responded|helps)|(waiting|waited) (for )?(days|weeks|\d+ days)|"
-    r"again and again|over and over|keep (getting|having)|how many times|yet again|once again|"
-    r"(haven't|have not|never) (heard back|received (a |any )?(reply|response|answer))|losing (my )?patience|at my wits)\b",
-    re.I,
-)
-
-
-# A question that reports nothing failing is a how-to, whatever product words it shares with bug reports.
-QUESTION = re.compile(
-    r"\?\s*$|^\s*(how|can|could|is|are|does|do|what|where|which|when|why|will|should|may)\b"
-    r"|^\s*(¿|comment|est-ce|kann|können|wie|wo|gibt es|hoe|kan|waar|come|como|cómo|dónde|puedo|se puede)\b",
-    re.I | re.M,
-)
-FAILURE = re.compile(
-    r"\b(error\w*|broken|break\w*|crash\w*|fail\w*|bug\w*|not (working|loading|showing|syncing|arriving|sent)|"
-    r"(doesn't|does not|don't|won't|can't|cannot|isn't|aren't|didn't|wasn't|never) \w+|stopped|stuck|freez\w*|"
-    r"blank|missing|wrong|disappear\w*|lost|glitch\w*|spinning|timed? ?out|\d{3} (error|page)|exception|"
-    r"fehler|error|erreur|fout|kapot|werkt niet|no funciona|ne marche|funktioniert nicht|absturz|plante)\b",
-    re.I,
-)
-
-
-def caps_ratio(text: str) -> float:
-    """Share of upper-case letters among letters (shouting)."""
-    letters = [c for c in text if c.isalpha()]
-    if len(letters) < 12:
-        return 0.0
-    return sum(c.isupper() for c in letters) / len(letters)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from worker import clock
 from worker.models import HUMAN_INTENTS, Chunk, Classification, Decision, Draft, Failure, Ticket, TicketResult
-from worker.providers import local_classifier as lc
+from worker.providers import signals
 from worker.replies.frames import customer_language, specialist_line
 from worker.text import clean, content_tokens
 
@@ -112,7 +112,7 @@ def is_fix(chunk: Chunk) -> bool:
 
 def injection_in(ticket: Ticket, cls: Classification) -> bool:
     """Prompt injection, as the provider saw it or as the local detector sees it (whatever the provider)."""
-    return cls.injection or bool(lc.INJECTION.search(ticket.text))
+    return cls.injection or signals.has_injection(ticket.subject, ticket.message)
 
 
 def hard_reasons(cls: Classification, ticket: Ticket | None = None) -> list[str]:

@@ -1,0 +1,268 @@
+"""Routing signals that are simply right, whatever a statistical model thinks: what the customer asks for.
+
+Each pattern names an *ask* or a *state* (a refund request, a person wanted, a customer stranded right
+now, an attempt to re-instruct the bot), never a domain's vocabulary: a bank's "what is the fee for a
+transfer?" and an airline's "how much is a checked bag?" carry money words but ask a question the help
+centre answers. Written in English, Spanish, French, German, Italian and Portuguese from the team's own
+understanding of how customers put these things; the statistical model covers the rest.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+_I = re.I | re.U
+
+
+def _rx(*alternatives: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{a})" for a in alternatives), _I)
+
+
+# --- a person, a complaint, the law: always a human's job ----------------------------------------------
+HUMAN_REQUEST = _rx(
+    r"\b(speak|talk|chat|connect|put|transfer|reach|escalate)(ing)?( me| this)? (to|with|through to) (a |an |some(one|body) |your |the )?"
+    r"(real |live |actual |human |customer service |support )?"
+    r"(human|person|agent|representative|rep|manager|supervisor|someone|somebody|operator|assistant|staff|employee)s?\b",
+    r"\b(need|want|get|request|like|contact|reach|see|with) (to (speak|talk) (to|with) )?(an?|the|your|some) (live |human |real |actual )?(agent|representative|rep|operator|human|person|manager|supervisor)\b",
+    r"\b(contact|reach|get in touch with|get hold of) (a |an |some(one|body) |a real |a live )?(human|person|agent|representative|operator|manager)\b",
+    r"\b(real|live|actual) (human|person|agent|people)\b|\bhuman (agent|being|support)\b|\bnot (a|the|your) (bot|robot|machine)\b",
+    r"\b(call me( back)?|phone me|ring me|give me a (call|ring))\b",
+    # es / pt
+    r"\b(hablar|habla|comunicarme|falar|conversar) (con|com) (un |una |um |uma |alguien|alguém|algún |el |la |o |a )?"
+    r"(humano|persona|pessoa|agente|operador[a]?|asesor[a]?|representante|responsable|responsável|supervisor[a]?|encargad[oa]|atendente|gerente|alguien|alguém)",
+    r"\b(atención|atendimento) (humana|humano|personal(izada)?)\b|\b(persona|pessoa) (real|de verdad|de verdade)\b|\bllámenme\b|\bme liguem\b",
+    # fr
+    r"\bparler (à|a|avec) (un |une |quelqu'un|le |la )?(vrai |vraie )?(humain|personne|conseill(er|ère)|agent|opérat(eur|rice)|responsable|quelqu'un)",
+    r"\b(un|une) (vrai|vraie) (personne|conseill(er|ère)|humain)\b|\brappelez-moi\b",
+    # de
+    r"\b(mit )?(einem|einer|jemandem) (echten |richtigen |zuständigen )?(menschen|mitarbeiter(in)?|berater(in)?|person|vorgesetzten|sachbearbeiter(in)?)\b[^.?!]{0,30}\b(sprechen|reden|verbinden)",
+    r"\b(echten|richtigen) menschen\b|\bruf(en sie)? mich (bitte )?(zurück|an)\b|\brückruf\b",
+    # it
+    r"\bparlare con (un |una |qualcuno|il |la )?(vero |vera )?(operatore|operatrice|persona|umano|addetto|addetta|responsabile|consulente|qualcuno)",
+    r"\boperatore umano\b|\bpersona (vera|reale)\b|\bmi (richiamate|chiamate)\b",
+)
+COMPLAINT = _rx(
+    r"\b(complain\w*|grievances?)\b|\b(file|filing|make|making|lodge|lodging|submit|raise|open)\w* (a |an |my |our )?(formal |official |consumer |customer )?claims?\b",
+    r"\bclaims? against\b",
+    r"\b(quejas?|quejarme|reclamaci(ón|ones)|reclamos?|hoja de reclamaciones)\b",
+    r"\b(plaintes?|porter plainte|réclamations?|réclamer)\b",
+    r"\b(beschwerden?|beschweren|reklamation)\b",
+    r"\b(reclami?|reclamo|lamentel[ae]|lamentarmi)\b",
+    r"\b(reclamações?|reclamar|queixas?|livro de reclamações)\b",
+)
+LEGAL = _rx(
+    r"\b(lawyers?|attorneys?|solicitors?|sue|suing|lawsuit|legal action|small claims|take (you|this) to court|ombudsman|regulator|trading standards)\b",
+    r"\b(abogad[oa]s?|demandar(les)?|denunciar(les)?|acciones legales|vía judicial|tribunales)\b",
+    r"\b(avocats?|poursuites?|action en justice|tribunal|médiateur|mise en demeure)\b",
+    r"\b(anwalt|anwältin|rechtliche schritte|verklagen|klage einreichen|vor gericht|verbraucherzentrale|schlichtungsstelle)\b",
+    r"\b(avvocat[oi]|vie legali|azioni legali|denuncia|tribunale|querela)\b",
+    r"\b(advogad[oa]s?|processar|ação judicial|procon|justiça|tribunal)\b",
+)
+
+# --- harm now: security, fraud, a customer blocked at this moment -------------------------------------
+SECURITY = _rx(
+    r"\b(fraud\w*|scam(med|mer)?s?|stolen|hacked|compromised|phishing|identity theft|unauthori[sz]ed|someone (else )?(has )?(logged|accessed|used|took|is using))\b",
+    r"\b(do not|don't|didn't|did not) (recogni[sz]e|make|authori[sz]e) (this|these|that|a|the|those)\b",
+    r"\b(fraude|fraudulent[oa]|estafa|robad[oa]|robaron|hackead[oa]|suplantación|no reconozco|no autoric)\w*",
+    r"\b(fraude|frauduleu\w*|escroquer\w*|volée?s?|piraté\w*|usurpation|je ne reconnais pas|pas autorisé\w*)",
+    r"\b(betrug\w*|gestohlen|gehackt|nicht autorisiert|kenne ich nicht|identitätsdiebstahl|missbrauch\w*)",
+    r"\b(frode|truffa|rubat[oa]|hackerat[oa]|non riconosco|non autorizzat[oa]|furto d'identità)",
+    r"\b(fraude|golpe|roubad[oa]|hackead[oa]|clonad[oa]|não reconheço|não autorizad[oa])",
+)
+BLOCKED_NOW = _rx(
+    r"\b(stranded|stuck (at|in|outside) (the )?\w+|locked out|can'?t get (in|out|home|through)|cannot get (in|out|home)|at the (gate|counter|door|desk|border))\b",
+    r"\b(right now|immediately|asap|emergency|urgent\w*|as soon as possible)\b",
+    r"\b(varad[oa]s?|atrapad[oa]s?|tirad[oa]s? en|me he quedado fuera|no (puedo|podemos) (entrar|salir)|ahora mismo|urgente|urgencia|emergencia|inmediatamente)\b",
+    r"\b(bloqué\w*|coincé\w*|je (ne peux|n'arrive) pas (à )?(entrer|sortir|rentrer)|tout de suite|immédiatement|urgent\w*|urgence)",
+    r"\b(gestrandet|sitze? fest|sitzen fest|ausgesperrt|komme nicht (rein|hinein|raus)|sofort|dringend|notfall)\b",
+    r"\b(bloccat[oa] (fuori|all'|in )|bloccat[oa]|non riesco (a|ad) (entrare|uscire)|subito|urgente|urgenza|emergenza|immediatamente)",
+    r"\b(pres[oa] (no|na|em|fora)|bloquead[oa]|não consigo (entrar|sair)|agora mesmo|urgente|urgência|emergência|imediatamente)",
+)
+# Everyone blocked at once is an outage, however calmly it is put.
+EVERYONE_BLOCKED = _rx(
+    r"\b(production (is )?down|outage|data loss|lost (all|our) data|security (breach|incident)|data (leak|breach))\b",
+    r"\b(nobody|no one|none of us|niemand|nadie|personne|nessuno|ninguém) (in|on|from|de|van|aus|da|di|del|em|no|na)? ?(our|the|my|ons|nuestro|notre|unserem|nostro|nosso)? ?"
+    r"(team|office|company|equipo|équipe|bedrijf|firma|oficina|bureau|büro|ufficio|escritório)? ?(can|could|is able to|kan|puede|peut|kann|può|pode|consegue)\b",
+    r"\b(kan|kann) (niemand|keiner)\b",
+    r"\b(whole|entire|all of our|the) (team|company|office|staff)( can't| cannot| is unable| are unable| is blocked| is locked)",
+    r"!!!",
+)
+
+# --- anger and polite frustration -----------------------------------------------------------------------
+PROFANITY = _rx(
+    r"\b(damn\w*|goddamn\w*|bloody|f+u+c+k\w*|shit\w*|crap\w*|bullshit|wtf|what the hell|pissed off|screw (you|this)|bastards?|idiots|morons?)\b",
+    r"\b(mierda|joder|coño|puta|putos?|cabrones|merde|putain|bordel|connards?|scheiße|scheiss\w*|verdammt|idioten|cazzo|merda|stronz\w*|porra|caralho|droga de)\b",
+)
+FRUSTRATION = _rx(
+    r"\b(unacceptable|ridiculous|outrageous|furious|angry|disgusted|disappointed|disappointing|frustrat\w*|annoyed|appalling|disgrace\w*|"
+    r"worst|terrible|awful|horrible|useless|pathetic|fed up|sick (and tired )?of|a joke|let down|not happy|unhappy|losing (my )?patience|at my wits)\b",
+    r"\b(second|third|fourth|fifth|sixth|2nd|3rd|4th|5th|6th|several|multiple|many|countless|numerous) (time|e-?mail|message|attempt|request|ticket|call)s?\b",
+    r"\b(asked|written|wrote|emailed|contacted|called|told) (you |your team |support )?(\w+ )?(twice|three times|four times|again)\b",
+    r"\bstill (not|no|waiting|broken|haven't|hasn't|nothing|doesn't|isn't|can't)\b|\b(no one|nobody) (has )?(replied|answered|responded|gets back|helps)\b",
+    r"\b(waiting|waited) (for )?(days|weeks|\d+ (days|weeks))\b|\bagain and again\b|\bover and over\b|\bhow many times\b|\byet again\b",
+    r"\b(haven't|have not|never) (heard back|received (a |any )?(reply|response|answer))\b",
+    # es
+    r"\b(inaceptable|vergüenza|vergonzoso|indignad[oa]|harto|harta|decepcionad[oa]|molest[oa]|furios[oa]|enfadad[oa]|pésimo|una broma|"
+    r"tercera vez|cuarta vez|varias veces|ya (les )?he (escrito|llamado)|sigo esperando|nadie (me )?(responde|contesta)|todavía no|aún no)\b",
+    # fr
+    r"\b(inadmissible|inacceptable|scandaleu\w*|honteu\w*|c'est une honte|marre|déçue?|furieu\w*|énervée?|en colère|lamentable|"
+    r"troisième fois|quatrième fois|plusieurs fois|toujours pas|toujours rien|personne ne (me )?répond|j'attends (toujours|depuis))\b",
+    # de
+    r"\b(unverschämt|inakzeptabel|frechheit|skandal\w*|enttäuscht|sauer|wütend|verärgert|reicht mir|zum (dritten|vierten|x-ten) mal|"
+    r"schon wieder|immer noch nicht|immer noch kein\w*|niemand antwortet|warte (seit|immer noch))\b",
+    # it
+    r"\b(inaccettabile|vergogn\w*|stufo|stufa|delus[oa]|arrabbiat[oa]|furios[oa]|pessimo|ridicolo|terza volta|quarta volta|più volte|"
+    r"ancora niente|ancora nessun\w*|nessuno (mi )?risponde|aspetto ancora|sto ancora aspettando)\b",
+    # pt
+    r"\b(inaceitável|vergonha|absurdo|cansad[oa] de|decepcionad[oa]|irritad[oa]|furios[oa]|péssimo|ridículo|terceira vez|quarta vez|"
+    r"várias vezes|ainda não|ninguém (me )?responde|continuo (esperando|à espera))\b",
+)
+
+# --- injection: anywhere in the message, quoted mail, HTML comments and signatures included ---------------
+INJECTION = _rx(
+    r"\b(ignore|forget|override|bypass|disregard) (all |any |your |the |previous |prior |above |earlier |these |those |of )+"
+    r"(instructions|rules|prompts?|guidelines|directives|messages)\b",
+    r"\b(system prompt|your (instructions|prompt|rules|guidelines)|developer mode|jailbreak|dan mode)\b",
+    r"\byou are now\b|\bact as (an? )?(admin|administrator|developer|system)\b|\bdisregard (all |your |the |previous |prior )+",
+    r"\b(reveal|print|show|repeat|output) (me )?(your |the )(system |hidden |initial )?(prompt|instructions)\b",
+    r"^\s*(system|assistant)\s*:|\[(system|assistant|inst)\]|<\s*/?\s*(system|assistant|instructions?)\s*>|\bnew instructions\b",
+    r"\b(ignora|olvida|omite) (todas )?(las |tus |sus )?(instrucciones|reglas|indicaciones)\b|\b(ahora eres|actúa como (un )?(administrador|sistema))\b",
+    r"\b(ignore[rz]?|oublie[rz]?) (toutes )?(les |tes |vos )?(instructions|règles|consignes)( précédentes)?\b|\b(tu es maintenant|agis comme (un )?(administrateur|système))\b",
+    r"\b(ignoriere|ignorieren sie|vergiss|vergessen sie) (alle )?(vorherigen |bisherigen |deine |ihre )?(anweisungen|instruktionen|regeln|vorgaben)\b|\bdu bist (jetzt|nun)\b",
+    r"\b(ignora|dimentica) (tutte )?(le )?(tue |sue )?(istruzioni|regole)( precedenti)?\b|\b(ora sei|agisci come (un )?(amministratore|sistema))\b",
+    r"\b(ignore|ignora|esqueça|esquece) (todas )?(as )?(suas )?(instruções|regras)( anteriores)?\b|\b(agora você é|aja como (um )?(administrador|sistema))\b",
+)
+_COMMENT = re.compile(r"<!--|-->")
+
+
+def injection_text(*texts: str) -> str:
+    """Everything a customer sent, raw: HTML comments opened up, entities decoded, nothing cut as a quote or signature."""
+    joined = "\n".join(texts)
+    return html.unescape(_COMMENT.sub(" ", joined))
+
+
+def has_injection(*texts: str) -> bool:
+    """Whether any of the texts tries to re-instruct the bot, wherever in it."""
+    return bool(INJECTION.search(injection_text(*texts)))
+
+
+# --- what the customer asks for: their own money, a change to their account --------------------------------
+# A question about a refund *policy* is a question; a refund of *this* charge is billing.
+_POLICY = _rx(
+    r"\brefund polic(y|ies)\b|\bpolítica de (reembolsos?|devoluci(ón|ones))\b|\bpolitique de remboursement\b|\b(erstattungs|rückgabe)(richtlinie|bedingungen)\w*\b",
+    r"\bpolitica di (rimborso|reso)\b|\bpolítica de (reembolso|devolução)\b",
+)
+BILLING_ASK = _rx(
+    r"\b(refund\w*|reimburs\w*|money back|chargeback|dispute\w*|overcharg\w*|double[- ]?charg\w*|double[- ]?bill\w*)\b",
+    r"\b(was|were|been|got|get|being|am|is) (charged|billed|debited|overcharged)\b|\byou (charged|billed|debited|took)\b|\bcharged (me )?(twice|two times|double|again)\b",
+    r"\b(unexpected|unknown|wrong|incorrect|extra|duplicate|unauthori[sz]ed|strange|mystery) (charge|payment|debit|fee|transaction|amount)s?\b",
+    r"\b(my|the|this|last|latest) (invoice|receipt|bill|statement) (is|was|shows|has|says|looks)\b|\b(invoice|bill) (is |was )?(wrong|incorrect|too high)\b",
+    r"\b(my|the|our) (card )?payment (failed|was declined|was rejected|didn't go through|did not go through|bounced)\b|\bpayment (failed|declined|rejected)\b",
+    r"\b(need|want|send|get|download|see|view|check|find|copy of|resend|request|where( is| are)?|correct|dispute|query)( to (see|check|get|view))? (me )?"
+    r"(my |our |the |an? |last \w+'?s? |this month'?s? )?(invoices?|receipts?|bills?|billing statements?)\b",
+    r"\b(problem|issue|trouble|error|difficult(y|ies))s? (with|making|processing|when (making|paying)|paying)( a| my| the| an)?( online)? (payment|bill|invoice)s?\b",
+    r"\b(payment|transaction)s? (won't|will not|isn't|is not|doesn't|does not|didn't|did not|wasn't|was not|not|never) (go(ing)? through|work\w*|process\w*|accepted|complete\w*)\b",
+    r"\b(my|the|an|this|that|last|latest|recent|current|monthly|previous|past|old|these|those|some|missing|duplicate) (\w+ )?invoices?\b",
+    r"\bpayment (problem|issue|error|trouble)s?\b|\b(can't|cannot|couldn't|unable to|could not) (make|complete|process) (a |my |the )?payment\b",
+    r"\b(reembols\w*|devuélvanme|devolverme el (dinero|importe|pago)|me (han )?cobrado|me cobraron|cobro (indebido|doble|duplicado)|cobrado (dos veces|de más)|"
+    r"cargo (no reconocido|duplicado|indebido)|factura (incorrecta|errónea|equivocada)|mi factura|pago (rechazado|fallido))\b",
+    r"\b(rembours\w*|débité\w*|prélevé\w* (deux fois|en double|à tort)|on m'a (facturé|débité|prélevé)|j'ai été (facturé|débité|prélevé)\w*|"
+    r"facture (erronée|incorrecte|fausse)|ma facture|paiement (refusé|rejeté|échoué)|contester (le|ce|un) (prélèvement|débit|paiement))",
+    r"\b(erstatt\w*|rückerstatt\w*|geld zurück|doppelt (abgebucht|belastet|berechnet)|abgebucht|zu viel (berechnet|abgebucht|bezahlt)|"
+    r"falsche rechnung|rechnung (ist )?falsch|meine rechnung|zahlung (ist )?(fehlgeschlagen|abgelehnt))",
+    r"\b(rimbors\w*|addebitat\w*|addebit\w* (due volte|doppio|non autorizzat\w*|errat\w*)|fattura (errata|sbagliata)|la mia fattura|"
+    r"pagamento (rifiutato|non riuscito)|contestare (l'|un |il )?addebito)",
+    # nl: the old classifier's customers wrote Dutch too
+    r"\b((de|mijn|onze|die) factuur|terugbetal\w*|terugstort\w*|dubbel (afgeschreven|betaald|gefactureerd)|ten onrechte afgeschreven)\b",
+    r"\b(reembols\w*|estorno|devolução do (dinheiro|valor)|fui cobrad[oa]|cobrança (indevida|duplicada|em dobro)|cobrad[oa] (duas vezes|em dobro|a mais)|"
+    r"fatura (errada|incorreta)|minha fatura|pagamento (recusado|falhou)|contestar (a|uma|esta) (cobrança|transação))",
+)
+_ACCOUNT_NOUN = r"(account|profile|user ?name|username)"
+# Only these words may stand between the verb and the account: "delete my old user account" is a change,
+# "delete a project from my account" and "change the language of my account" are how-tos.
+_BETWEEN = r"(?:\s+(?:the|my|our|this|that|a|an|old|user|customer|personal|whole|entire|second|duplicate|existing|current|info|information|data|details|of|on|in|from|for|all))*"
+ACCOUNT_CHANGE = _rx(
+    rf"\b(delet\w*|clos(e|ed|es|ing)|remov\w*|cancel\w*|deactivat\w*|terminat\w*|eras\w*|merg\w*|transfer\w*|wip\w*|get rid of){_BETWEEN}\s+{_ACCOUNT_NOUN}s?\b",
+    r"\b(chang\w*|updat\w*|edit\w*|modif\w*|correct\w*|rename|renaming)\b[\w\s,']{0,25}\b(e-?mail( address)?|owner(ship)?|user ?name|account holder|name on (the|my|our) account|login e-?mail|admin)\b",
+    rf"\b(chang\w*|updat\w*|edit\w*|modif\w*|correct\w*){_BETWEEN}\s+{_ACCOUNT_NOUN}\b(?! (language|settings?|picture|photo|theme|colou?r|notifications?))",
+    r"\baccount (deletion|removal|termination|cancell?ation|closure|closing|deactivation|erasure|merger?|transfer)s?\b|\bownership transfer\b|\btransfer (the )?ownership\b",
+    r"\b(eliminar|borrar|cerrar|cancelar|dar de baja|fusionar|transferir)\b[\w\s,']{0,25}\b(cuenta|perfil|usuario)\b"
+    r"|\b(cambiar|modificar|actualizar)\b[\w\s,']{0,20}\b(correo|e-?mail|titular|usuario|nombre de la cuenta)\b",
+    r"\b(supprimer|fermer|clôturer|résilier|fusionner|transférer)\b[\w\s,']{0,25}\b(compte|profil|identifiant)\b"
+    r"|\b(changer|modifier)\b[\w\s,']{0,20}\b(e-?mail|adresse (e-?mail|électronique)|titulaire|identifiant)\b",
+    r"\b(konto|profil|benutzerkonto|account|e-?mail-adresse|benutzername|kontoinhaber)\w*\b[\w\s,']{0,30}\b(löschen|schließen|kündigen|ändern|übertragen|zusammenführen)\b"
+    r"|\b(lösch\w*|schließ\w*|änder\w*)\b[\w\s,']{0,15}\b(konto|profil|e-?mail-adresse|benutzername)\b",
+    r"\b(eliminare|cancellare|chiudere|disattivare|unire|trasferire)\b[\w\s,']{0,25}\b(account|profilo|conto)\b"
+    r"|\b(cambiare|modificare)\b[\w\s,']{0,20}\b(e-?mail|indirizzo (e-?mail|di posta)|intestatario|nome utente)\b",
+    r"\b(excluir|apagar|encerrar|fechar|cancelar|desativar|unir|transferir)\b[\w\s,']{0,25}\b(conta|perfil)\b"
+    r"|\b(alterar|mudar|trocar)\b[\w\s,']{0,20}\b(e-?mail|titular|nome de usuário|usuário)\b",
+)
+
+
+# A general question about prices, fees, payment methods, top-ups or limits: the help centre may answer it.
+PRICE_QUESTION = _rx(
+    r"\bhow much\b|\bwhat (does|do|is|are|would) (it|the|a|an|your)?\s?[\w\s-]{0,30}(cost|price|fee|charge|rate|tariff)s?\b|\b(price|fee|cost|rate|tariff)s? (for|of|to)\b",
+    r"\bdo you (accept|take|charge)\b|\bwhich (payment|cards?|methods)\b|\bpayment (methods|options)\b|\bcan (i|we) pay (with|by|in|using|for)\b",
+    r"\btop[- ]?up|\badd (credit|money|funds)\b|\b(limits?|minimum|maximum) (on|for|of|per)\b|\bis there a (fee|charge|discount|limit)\b",
+    r"\b(cuánto (cuesta|vale|cobran|es)|precios?|tarifas?|comisi(ón|ones)|métodos de pago|formas de pago|puedo pagar (con|en)|recargar|recarga|límites?)\b",
+    r"\b(combien (coûte|ça coûte|est)|prix|tarifs?|frais|moyens de paiement|payer (par|avec|en)|recharger|recharge|plafonds?)\b",
+    r"\b(wie ?viel|was kostet|preise?|gebühr(en)?|tarife?|zahlungs(methoden|arten|möglichkeiten)|(be)?zahlen mit|aufladen|limits?)\b",
+    r"\b(quanto (costa|costano|si paga)|prezz[oi]|tariff[ae]|commission[ei]|metodi di pagamento|pagare (con|in)|ricaric\w*|limit[ei])\b",
+    r"\b(quanto (custa|é)|preços?|tarifas?|taxas?|formas de pagamento|métodos de pagamento|pagar (com|em)|recarreg\w*|limites?)\b",
+)
+
+
+def asks_about_prices(text: str) -> bool:
+    """A question about prices, fees, payment methods, top-ups or limits."""
+    return bool(PRICE_QUESTION.search(text))
+
+
+def asks_for_own_money(text: str) -> bool:
+    """A refund, a dispute, a specific charge, this customer's invoice or failed payment (not a policy or price question)."""
+    return bool(BILLING_ASK.search(_POLICY.sub(" ", text)))
+
+
+def asks_for_account_change(text: str) -> bool:
+    """Delete, close, rename, merge or transfer the account, or change its e-mail or owner."""
+    return bool(ACCOUNT_CHANGE.search(text))
+
+
+def wants_a_person(text: str) -> str | None:
+    """The escalation signal a text carries: a person asked for, a complaint, or the law."""
+    if HUMAN_REQUEST.search(text):
+        return "human_requested"
+    if COMPLAINT.search(text):
+        return "complaint"
+    if LEGAL.search(text):
+        return "legal_threat"
+    return None
+
+
+# --- a question that reports nothing failing is a how-to, whatever product words it shares with bug reports ---
+QUESTION = re.compile(
+    r"[?¿]\s*$|^\s*(how|can|could|is|are|does|do|what|where|which|when|why|will|should|may)\b"
+    r"|^\s*(¿|comment|combien|est-ce|puis-je|peut-on|kann|können|wie|wo|was|gibt es|hoe|kan|waar|come|dove|quanto|posso|si può|"
+    r"como|cómo|dónde|cuánto|cuál|puedo|se puede|onde|quanto|qual|é possível)\b",
+    re.I | re.M,
+)
+HOW_TO = re.compile(
+    r"^\s*(how (do|can|should) (i|we|you)|how to|where (do|can|is|are)|can (i|we)|is (it|there)|what is the (way|best way)|"
+    r"¿?cómo|comment|wie (kann|können)|come (posso|si)|como (posso|faço))\b",
+    re.I | re.M,
+)
+FAILURE = re.compile(
+    r"\b(error\w*|broken|break\w*|crash\w*|fail\w*|bug\w*|not (working|loading|showing|syncing|arriving|sent)|"
+    r"(doesn't|does not|don't|won't|can't|cannot|isn't|aren't|didn't|wasn't|never) \w+|stopped|stuck|freez\w*|"
+    r"blank|missing|wrong|disappear\w*|lost|glitch\w*|spinning|timed? ?out|\d{3} (error|page)|exception|"
+    r"fehler|error|erreur|fout|kapot|werkt niet|no funciona|ne marche|funktioniert nicht|absturz|plante|non funziona|não funciona)\b",
+    re.I,
+)
+
+
+def caps_ratio(text: str) -> float:
+    """Share of upper-case letters among letters (shouting)."""
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < 12:
+        return 0.0
+    return sum(c.isupper() for c in letters) / len(letters)
