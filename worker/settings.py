@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     rate_limit_otpm: int = 0  # cluster-wide output tokens per minute per model (rate_limit_tpm counts input tokens)
     rate_limits_json: str = ""  # per-model budgets: {"model": {"rpm": .., "itpm": .., "otpm": ..}}
     rate_limit_max_wait_s: float = 1.0  # a call whose slot is further away is re-scheduled, not waited for
+    # issue 13: a team's own classifier (`ticketflow train`), and the company the model prompts speak for
+    classifier_model: Path | None = None  # model file written by `ticketflow train`; None = the bundled general model
+    company_name: str = "our company"
+    company_description: str = "a product or service whose help centre is given below"
 
     # --- retrieval -------------------------------------------------------------------------
     corpus_dir: Path = ROOT / "corpus" / "help"
