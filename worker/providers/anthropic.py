@@ -47,14 +47,15 @@ class AnthropicProvider:
     prices: PriceTable
     limiter: RateLimiter
     max_output_tokens: int = 400
-    corpus_dir: Path | None = None
+    help_centre: Path | None = None  # folder or JSONL the help-centre map is read from
     name: str = "anthropic"
+    company: prompts.Company = field(default_factory=prompts.Company)
     prefixes: dict[str, Prefix] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.prefixes = {
-            "classify": prompts.classify_prefix(self.prices.spec(self.classify_model).min_cache_tokens, self.corpus_dir),
-            "generate": prompts.generate_prefix(self.prices.spec(self.generate_model).min_cache_tokens, self.corpus_dir),
+            "classify": prompts.classify_prefix(self.prices.spec(self.classify_model).min_cache_tokens, self.help_centre, self.company),
+            "generate": prompts.generate_prefix(self.prices.spec(self.generate_model).min_cache_tokens, self.help_centre, self.company),
         }
         for stage, p in self.prefixes.items():
             if not p.cacheable:
@@ -79,7 +80,8 @@ class AnthropicProvider:
             otpm=settings.rate_limit_otpm, per_model_json=settings.rate_limits_json, max_wait_s=settings.rate_limit_max_wait_s,
         )
         return cls(client, settings.anthropic_classify_model, settings.anthropic_generate_model, prices, limiter,
-                   settings.max_output_tokens, settings.corpus_dir)
+                   settings.max_output_tokens, settings.retrieval_source or settings.corpus_dir,
+                   company=prompts.Company(settings.company_name, settings.company_description))
 
     def request(self, stage: str, user_text: str, ticket: Ticket) -> dict[str, Any]:
         """The Messages API body for a stage (exposed so tests can check what is cached)."""

@@ -43,15 +43,16 @@ class OpenAIProvider:
     prices: PriceTable
     limiter: RateLimiter
     max_output_tokens: int = 400
-    corpus_dir: Path | None = None
+    help_centre: Path | None = None  # folder or JSONL the help-centre map is read from
     embedding_model: str = "text-embedding-3-small"
     name: str = "openai"
+    company: prompts.Company = field(default_factory=prompts.Company)
     prefixes: dict[str, Prefix] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.prefixes = {
-            "classify": prompts.classify_prefix(self.prices.spec(self.classify_model).min_cache_tokens, self.corpus_dir),
-            "generate": prompts.generate_prefix(self.prices.spec(self.generate_model).min_cache_tokens, self.corpus_dir),
+            "classify": prompts.classify_prefix(self.prices.spec(self.classify_model).min_cache_tokens, self.help_centre, self.company),
+            "generate": prompts.generate_prefix(self.prices.spec(self.generate_model).min_cache_tokens, self.help_centre, self.company),
         }
 
     @classmethod
@@ -73,7 +74,8 @@ class OpenAIProvider:
             otpm=settings.rate_limit_otpm, per_model_json=settings.rate_limits_json, max_wait_s=settings.rate_limit_max_wait_s,
         )
         return cls(client, settings.openai_classify_model, settings.openai_generate_model, prices, limiter,
-                   settings.max_output_tokens, settings.corpus_dir, settings.openai_embedding_model)
+                   settings.max_output_tokens, settings.retrieval_source or settings.corpus_dir, settings.openai_embedding_model,
+                   company=prompts.Company(settings.company_name, settings.company_description))
 
     def request(self, stage: str, user_text: str, ticket: Ticket) -> dict[str, Any]:
         """The Chat Completions body for a stage."""

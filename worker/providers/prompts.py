@@ -2,20 +2,22 @@
 
 Layout of every request (the order is what makes prompt caching work):
 
-    system  = stable prefix: rules + worked examples (+ help-centre map)   <- cache_control: ephemeral
+    system  = stable prefix: rules + worked examples (+ help-centre map, + more examples)   <- cache_control: ephemeral
     messages = last turns of the thread (user/assistant), then one user message with
                <excerpts>[Doc 1: Title - Section] ...</excerpts>, the triage, <customer_message>...</customer_message>
 
 A cached prefix shorter than the model's minimum is silently not cached, so each stage's prefix is
 built for the model it runs on: the core text first, then more stable, useful text (the help-centre
-map: every article's title, sections and first sentence) until the estimate clears the minimum with a
-margin. The prefix depends only on (stage, model minimum, corpus), so it is byte-identical across
-tickets. Ticket text is data: it is fenced in tags the customer cannot close.
+map: every article's title, sections and first sentence, from the configured help centre whatever its
+source; then more worked examples) until the estimate clears the minimum with a margin. The company
+named in the rules comes from settings. The prefix depends only on (stage, model minimum, help centre,
+company), so it is byte-identical across tickets. Ticket text is data: it is fenced in tags the customer cannot close.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from dataclasses import dataclass
@@ -24,10 +26,24 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from worker.errors import ProviderRejected
+from worker.errors import ConfigError, ProviderRejected
 from worker.models import HUMAN_INTENTS, LAST_TURNS, Chunk, Citation, Classification, Draft, Ticket
 from worker.providers.local import HANDOFF, SPECIALIST
-from worker.providers.prompt_text import CLASSIFY_EXAMPLES, CLASSIFY_RULES, GENERATE_EXAMPLES, GENERATE_RULES
+from worker.providers.prompt_text import (
+    CLASSIFY_EDGE_EXAMPLES,
+    CLASSIFY_EXAMPLES,
+    CLASSIFY_LANGUAGE_NOTES,
+    CLASSIFY_MORE_EXAMPLES,
+    CLASSIFY_RULES,
+    GENERATE_EXAMPLES,
+    GENERATE_LANGUAGE_NOTES,
+    GENERATE_MORE_EXAMPLES,
+    GENERATE_RULES,
+)
+from worker.retrieval.chunking import Article
+from worker.retrieval.sources import DEFAULT_LANGUAGE, load_articles
+
+log = logging.getLogger(__name__)
 
 CACHE_MARGIN = 1.25  # estimate must clear the model's minimum by this factor (tokenizers differ)
 
@@ -51,24 +67,44 @@ def estimate_tokens(text: str) -> int:
 
 # --- the stable prefix ------------------------------------------------------------------------
 
-def help_centre_map(corpus_dir: Path | None) -> str:
-    """Every English article: title, doc id, first sentence, section names. Stable until the corpus changes."""
-    if corpus_dir is None or not corpus_dir.is_dir():
+@dataclass(frozen=True)
+class Company:
+    """Who the prompts speak for (TICKETFLOW_COMPANY_NAME / TICKETFLOW_COMPANY_DESCRIPTION)."""
+
+    name: str = "our company"
+    description: str = "a product or service whose help centre is given below"
+
+    def fill(self, text: str) -> str:
+        """`text` with `{company}` and `{description}` filled in (no str.format: the examples are JSON)."""
+        return text.replace("{company}", self.name.strip()).replace("{description}", self.description.strip().rstrip("."))
+
+
+def _article_map_line(a: Article) -> str:
+    title, sections, intro = a.title, [], ""
+    for line in a.body.splitlines():
+        if line.startswith("# ") and not title:
+            title = line[2:].strip()
+        elif line.startswith("## "):
+            sections.append(line[3:].strip())
+        elif not intro and line.strip() and not line.startswith("#") and not sections:
+            intro = re.split(r"(?<=[.!?])\s", line.strip(), maxsplit=1)[0]
+    listed = f" Sections: {'; '.join(sections)}." if sections else ""
+    return f"- {title or a.doc_id} ({a.doc_id}): {intro}{listed}"
+
+
+def help_centre_map(source: Path | None) -> str:
+    """Every default-language article of the configured help centre (folder or JSONL): title, doc id, first
+    sentence, section names. Stable until the help centre changes; empty when there is none to read."""
+    if source is None or not source.exists():
+        return ""
+    try:
+        articles = load_articles(source)
+    except ConfigError as exc:
+        log.warning("help-centre map left out of the prompts: %s", exc)
         return ""
     lines = ["# Help-centre map (what the help centre covers; for orientation, never a source to cite)"]
-    for path in sorted(corpus_dir.glob("*.md")):
-        if path.name.lower() == "readme.md":
-            continue
-        title, sections, intro = path.stem, [], ""
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.startswith("# ") and title == path.stem:
-                title = line[2:].strip()
-            elif line.startswith("## "):
-                sections.append(line[3:].strip())
-            elif not intro and line.strip() and not line.startswith("#") and not sections:
-                intro = re.split(r"(?<=[.!?])\s", line.strip(), maxsplit=1)[0]
-        lines.append(f"- {title} ({path.stem}): {intro} Sections: {'; '.join(sections)}.")
-    return "\n".join(lines) + "\n"
+    lines += [_article_map_line(a) for a in sorted(articles, key=lambda a: a.doc_id) if a.language == DEFAULT_LANGUAGE]
+    return "\n".join(lines) + "\n" if len(lines) > 1 else ""
 
 
 @dataclass(frozen=True)
@@ -98,14 +134,15 @@ def build_prefix(core: list[str], extra: list[str], min_tokens: int) -> Prefix:
     return Prefix(text, estimate_tokens(text), min_tokens)
 
 
-def classify_prefix(min_tokens: int, corpus_dir: Path | None) -> Prefix:
-    """The classifier's system prompt: rules and examples; the help-centre map tells faq from the rest."""
-    return build_prefix([CLASSIFY_RULES, CLASSIFY_EXAMPLES], [help_centre_map(corpus_dir)], min_tokens)
+def classify_prefix(min_tokens: int, source: Path | None, company: Company = Company()) -> Prefix:
+    """The classifier's system prompt: rules and examples; the help-centre map tells faq from the rest,
+    and more worked examples follow when a small help centre leaves the prefix under the cache minimum."""
+    return build_prefix([company.fill(CLASSIFY_RULES), CLASSIFY_EXAMPLES], [help_centre_map(source), CLASSIFY_MORE_EXAMPLES, CLASSIFY_LANGUAGE_NOTES, CLASSIFY_EDGE_EXAMPLES], min_tokens)
 
 
-def generate_prefix(min_tokens: int, corpus_dir: Path | None) -> Prefix:
-    """The writer's system prompt: policy, tone, escalation rules, worked examples (map only if needed)."""
-    return build_prefix([GENERATE_RULES, GENERATE_EXAMPLES], [help_centre_map(corpus_dir)], min_tokens)
+def generate_prefix(min_tokens: int, source: Path | None, company: Company = Company()) -> Prefix:
+    """The writer's system prompt: policy, tone, escalation rules, worked examples (map and more examples only if needed)."""
+    return build_prefix([company.fill(GENERATE_RULES), GENERATE_EXAMPLES], [help_centre_map(source), GENERATE_MORE_EXAMPLES, GENERATE_LANGUAGE_NOTES], min_tokens)
 
 
 # --- what varies per ticket -----------------------------------------------------------------------
