@@ -44,10 +44,10 @@ def check() -> None:
         out: dict[str, Any] = {}
         for stage in ("classify", "generate"):
             kind = (s.classify_provider if stage == "classify" else s.generate_provider) or s.provider
-            model = {"anthropic": (s.anthropic_classify_model, s.anthropic_generate_model), "openai": (s.openai_classify_model, s.openai_generate_model)}.get(kind, ("local-nb-1", "local-nb-1"))[stage == "generate"]
+            model = {"anthropic": (s.anthropic_classify_model, s.anthropic_generate_model), "openai": (s.openai_classify_model, s.openai_generate_model)}.get(kind, ("local-lr-2", "local-lr-2"))[stage == "generate"]
             spec = prices.spec(model)
             build = prompts.classify_prefix if stage == "classify" else prompts.generate_prefix
-            prefix = build(spec.min_cache_tokens, s.corpus_dir)
+            prefix = build(spec.min_cache_tokens, s.retrieval_source or s.corpus_dir, prompts.Company(s.company_name, s.company_description))
             out[stage] = {
                 "provider": kind, "model": model, "usd_per_mtok": {"input": spec.input, "output": spec.output, "cache_write": spec.cache_write, "cache_read": spec.cache_read},
                 "prefix_tokens_est": prefix.tokens, "min_cache_tokens": spec.min_cache_tokens, "prefix_cacheable": prefix.cacheable if kind != "local" else None,

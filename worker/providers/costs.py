@@ -70,6 +70,7 @@ DEFAULT_MODELS: dict[str, ModelSpec] = {
     "text-embedding-3-large": ModelSpec.openai(0.13, 0.0, 0.13),
     # the offline provider
     "local-nb-1": ModelSpec(0.0, 0.0, 0.0, 0.0, 0),
+    "local-lr-2": ModelSpec(0.0, 0.0, 0.0, 0.0, 0),
 }
 
 _DATED = re.compile(r"-(\d{8})$")

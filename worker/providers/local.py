@@ -35,7 +35,7 @@ class LocalProvider:
         """The team's trained model (TICKETFLOW_CLASSIFIER_MODEL), else the bundled one (trained once and cached)."""
         if settings.classifier_model is not None:
             try:
-                return cls(lc.load(settings.classifier_model), model=f"trained-{settings.classifier_model.stem}")
+                return cls(lc.load(settings.classifier_model))
             except ValueError as exc:
                 raise ConfigError(f"TICKETFLOW_CLASSIFIER_MODEL: {exc}") from exc
         return cls(lc.load_or_train(settings.index_dir.parent))

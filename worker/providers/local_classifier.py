@@ -298,7 +298,7 @@ def load(path: Path) -> LocalModels:
         raise ValueError(f"{path}: not a ticketflow classifier model ({exc})") from exc
     if heads[0].labels != INTENTS or heads[0].coef.shape[1] != DIM:
         raise ValueError(f"{path}: not a ticketflow classifier model (labels or dimensions differ)")
-    return LocalModels(*heads, frustration_p=float(meta.get("frustration_p", DEFAULT_FRUSTRATION_P)),
+    return LocalModels(heads[0], heads[1], heads[2], frustration_p=float(meta.get("frustration_p", DEFAULT_FRUSTRATION_P)),
                        human_p=float(meta.get("human_p", DEFAULT_HUMAN_P)), meta=meta)
 
 
