@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from worker.models import HUMAN_INTENTS as HUMAN_INTENT_SET
 from worker.models import INTENTS, URGENCIES
 from worker.text import clean
 
@@ -37,7 +38,7 @@ DIM = WORD_DIM + CHAR_DIM
 FORMAT = 4  # bump when the features or the file layout change: old caches are then ignored
 FRUSTRATION_LABELS = ("no", "yes")
 DEFAULT_FRUSTRATION_P = 0.5
-HUMAN_INTENTS = ("account", "billing", "escalate")
+HUMAN_INTENTS = tuple(i for i in INTENTS if i in HUMAN_INTENT_SET)  # in INTENTS order, for indexing
 DEFAULT_HUMAN_P = 0.5
 MIN_HUMAN_P = 0.3
 HUMAN_RECALL_TARGET = 0.95  # share of out-of-fold account/billing/escalate tickets the chosen threshold must keep with a person
