@@ -35,10 +35,15 @@ class LocalProvider:
         """The team's trained model (TICKETFLOW_CLASSIFIER_MODEL), else the bundled one (trained once and cached)."""
         if settings.classifier_model is not None:
             try:
-                return cls(lc.load(settings.classifier_model))
+                models = lc.load(settings.classifier_model)
             except ValueError as exc:
                 raise ConfigError(f"TICKETFLOW_CLASSIFIER_MODEL: {exc}") from exc
-        return cls(lc.load_or_train(settings.index_dir.parent))
+        else:
+            models = lc.load_or_train(settings.index_dir.parent)
+        # featurize once now: importing scikit-learn takes seconds on a busy machine, and a worker
+        # warms its provider before it takes tickets, so no ticket's deadline pays for it
+        models.predict("warm up")
+        return cls(models)
 
     def _usage(self, stage: str) -> Usage:
         return Usage(stage=stage, provider=self.name, model=self.model)
