@@ -99,7 +99,7 @@ def to_rows(stream_id: str, res: dict[str, Any], privacy: Privacy) -> Rows:
         "enqueued_at": utc(enqueued),
         "completed_at": utc(completed),
         "published_at": utc(published),
-        "published_day": day(published),
+        "published_day": day(float(completed or published)),  # the report's day: when it was answered, as on the stream
         "intent": cls.get("intent") or "unclassified",
         "urgency": cls.get("urgency"),
         "confidence": cls.get("confidence"),

@@ -51,7 +51,7 @@ results = Table(
     Column("enqueued_at", DateTime(timezone=True)),
     Column("completed_at", DateTime(timezone=True)),
     Column("published_at", DateTime(timezone=True), nullable=False),
-    Column("published_day", Date, nullable=False),
+    Column("published_day", Date, nullable=False, comment="UTC day the result was completed and published"),
     Column("intent", String(20), comment="faq, account, billing, bug, escalate; unclassified when classify failed"),
     Column("urgency", String(10)),
     Column("confidence", Float),
