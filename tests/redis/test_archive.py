@@ -154,3 +154,29 @@ def test_a_trimmed_result_is_still_shown_from_the_archive(r: redis.Redis, archiv
     assert got is not None and got["ticket"]["message"] == "Where is my invoice?"
     assert got["draft"]["citations"][0]["doc_id"] == "export-data"
     assert query.result_at(archive, "1-0") is None
+
+
+def test_metrics_counters_lost_with_redis_are_seeded_from_the_archive(r: redis.Redis, archive: Engine) -> None:
+    from worker.archive.metrics import seed_counters
+    from worker.metrics import fold_results, read_counters
+
+    # given results folded into the counters and archived
+    publish(r, result("t1"), result("t2", action="escalate", reasons=["billing"], wait_s=40.0), result("t3", intent="bug", attempts={"classify": 2}))
+    fold_results(r, STREAM, review_share=0.0)
+    before = {k: v for k, v in read_counters(r, STREAM).items() if k[0] != "stage_retries"}
+    _archiver(r, archive).drain()
+    # when Redis loses everything, a new result arrives and /metrics is scraped (twice, as two replicas would)
+    r.flushdb()
+    publish(r, result("t4"))
+    assert seed_counters(r, archive, STREAM) is True
+    assert seed_counters(r, archive, STREAM) is False
+    fold_results(r, STREAM, review_share=0.0)
+    after = read_counters(r, STREAM)
+    # then the counters hold the archived results plus the new one, never a result twice
+    tickets = ("tickets", (("intent", "faq"), ("outcome", "auto_reply")))
+    assert after[tickets] == before[tickets] + 1
+    for k, v in before.items():
+        if k != tickets and not k[0].endswith(("_sum", "_count", "_bucket")) and k[0] != "model_tokens" and k[0] != "model_cost_usd":
+            assert after[k] == pytest.approx(v), k
+    answered = ("time_to_answer_seconds_count", ())
+    assert after[answered] == before[answered] + 1

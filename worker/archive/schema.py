@@ -109,7 +109,7 @@ result_reasons = Table(
     Column("reason", String(60), primary_key=True),
     # Copied from the result, so "escalations by reason per day" is one index scan and no join.
     Column("published_at", DateTime(timezone=True), nullable=False),
-    Column("published_day", Date, nullable=False),
+    Column("published_day", Date, nullable=False, comment="UTC day the result was completed and published"),
     Column("intent", String(20)),
     Column("action", String(20), nullable=False),
     Column("run_id", String(100)),
