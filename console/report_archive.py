@@ -24,7 +24,9 @@ def tallies(
     day_waits: list[tuple[str, int, int]], intent_waits: list[tuple[str, int, int]],
 ) -> tuple[Tally, dict[str, Tally], dict[str, Tally]]:
     """Overall, per-day and per-intent tallies from the database's groups (pure)."""
-    overall, by_day, by_intent = Tally(), defaultdict(Tally), defaultdict(Tally)
+    overall = Tally()
+    by_day: defaultdict[str, Tally] = defaultdict(Tally)
+    by_intent: defaultdict[str, Tally] = defaultdict(Tally)
     for g in grouped:
         for into in (overall, by_day[g.day], by_intent[g.intent]):
             into.actions[g.action] += g.count

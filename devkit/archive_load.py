@@ -21,7 +21,7 @@ from worker.settings import load_settings
 INTENTS = (("faq", 0.45), ("account", 0.2), ("billing", 0.15), ("bug", 0.15), ("escalate", 0.05))
 REASONS = ("no_relevant_docs", "low_confidence", "billing_dispute", "bug_without_known_fix", "frustrated_customer", "sensitive_intent")
 DOCS = ("reset-password", "billing-faq", "export-data", "two-factor", "cancel-plan", "api-limits", "invoices", "sso-setup")
-WORDS = "password reset invoice refund export csv login error billing plan upgrade cancel api limit token sso team seat".split()
+WORDS = ["password", "reset", "invoice", "refund", "export", "csv", "login", "error", "billing", "plan", "upgrade", "cancel", "api", "limit", "token", "sso", "team", "seat"]
 
 
 def synthetic_result(i: int, rng: random.Random, *, start: float, span_s: float) -> tuple[str, dict[str, Any]]:

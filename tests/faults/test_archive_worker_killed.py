@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 
 from devkit.services import Workers
 from producer.enqueue import Enqueuer, parse_ticket
-from tests.support.databases import archive, archive_url  # noqa: F401  (fixtures)
 from tests.support.faults import results_by_id, wait_until
 from worker.archive.consumer import GROUP
 from worker.archive.schema import make_engine, result_details, results

@@ -12,7 +12,6 @@ from sqlalchemy import Engine, create_engine, func, select
 from console.report import build_report, load_results
 from console.report_archive import build_archive_report
 from devkit.archive_load import synthetic_result
-from tests.support.databases import archive, archive_url  # noqa: F401  (fixtures)
 from tests.support.ops import publish, result
 from worker.archive import query, writer
 from worker.archive.consumer import GROUP, Archiver

@@ -10,11 +10,11 @@ from console.report import Tally, figures, figures_of, tally
 from console.report_archive import tallies
 from console.summary import percentile, weighted_percentile
 from devkit.archive_load import synthetic_result
+from tests.support.ops import result
 from worker.archive import query
 from worker.archive.rows import Privacy, bucket_value, to_result, to_rows, wait_bucket
 from worker.archive.schema import database_url
 from worker.settings import load_settings
-from tests.support.ops import result
 
 MESSAGE = "My card 4111 1111 1111 1111 was charged twice, mail me at ann@example.com"
 
