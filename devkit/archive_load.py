@@ -9,9 +9,12 @@ stage timings, retrieved sections) and are turned into rows by the archiver's ow
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import time
 from typing import Any
+
+from sqlalchemy import Engine
 
 from worker.archive import schema
 from worker.archive.rows import Privacy, Rows, day, to_rows, utc, wait_bucket
@@ -70,6 +73,24 @@ def _copy(rows: Rows, i: int, rng: random.Random, start: float, span_s: float) -
     )
 
 
+def _copy_postgres(engine: Engine, part: list[Rows]) -> None:
+    """PostgreSQL's COPY: the same rows, written ten times faster than INSERTs."""
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        for table, rows in (
+            (schema.results, [r.result for r in part]), (schema.result_details, [r.details for r in part]),
+            (schema.result_reasons, [x for r in part for x in r.reasons]), (schema.result_usage, [x for r in part for x in r.usage]),
+        ):
+            cols = [c.name for c in table.columns]
+            with cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                for row in rows:
+                    copy.write_row([json.dumps(v) if isinstance(v, (dict, list)) else v for v in (row.get(c) for c in cols)])
+        raw.commit()
+    finally:
+        raw.close()
+
+
 def load(url: str, n: int, days: float, *, batch: int = 5000, seed: int = 19, templates: int = 2000) -> float:
     """Write `n` synthetic results over the last `days` into the archive at `url`; returns seconds taken.
 
@@ -86,6 +107,9 @@ def load(url: str, n: int, days: float, *, batch: int = 5000, seed: int = 19, te
     t0 = time.perf_counter()
     for lo in range(0, n, batch):
         part = [_copy(shapes[i % templates], i, rng, start, span_s) for i in range(lo, min(lo + batch, n))]
+        if engine.dialect.name == "postgresql":
+            _copy_postgres(engine, part)
+            continue
         with engine.begin() as conn:
             conn.execute(schema.results.insert(), [r.result for r in part])
             conn.execute(schema.result_details.insert(), [r.details for r in part])

@@ -15,7 +15,7 @@ from typing import Any, cast
 import redis
 from sqlalchemy import Engine, case, func, literal, select
 
-from worker import keys
+from worker import clock, keys
 from worker.archive.rows import STAGES, utc
 from worker.archive.schema import result_reasons, result_usage, results
 from worker.metrics import HISTOGRAMS, counters_key, cursor_key, series
@@ -82,8 +82,9 @@ def seed_counters(r: redis.Redis, engine: Engine, stream: str = keys.RESULTS_STR
     if r.exists(seeded_key(stream)) or r.exists(cursor_key(stream)):
         return False
     first = cast(list[Any], r.xrange(stream, count=1))
-    before = entry_time(first[0][0].decode() if isinstance(first[0][0], bytes) else str(first[0][0])) if first else float("inf")
-    counts = archived_counters(engine, before if before != float("inf") else 1e12)
+    # Everything before the stream's first entry; with an empty stream, everything archived so far.
+    before = entry_time(first[0][0].decode() if isinstance(first[0][0], bytes) else str(first[0][0])) if first else clock.now() + 1.0
+    counts = archived_counters(engine, before)
     args: list[Any] = []
     for field, value in counts.items():
         args += [field, repr(float(value))]
