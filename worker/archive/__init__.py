@@ -6,6 +6,8 @@
   consumer.py   a consumer group on the results stream feeds the writer; trims the stream by age, never past it
   query.py      what the report, the review page and /metrics read back, aggregated in SQL
 
-Off the hot path: workers publish to Redis only; the archiver reads the stream afterwards, so a database
+Off by default: `TICKETFLOW_DATABASE_URL` turns it on (`sqlite` for the embedded file under the data
+directory, or `postgresql://...`), because an archive per machine would split the history of a cluster
+and a Redis-only install should keep behaving as it did. Off the hot path: workers publish to Redis only; the archiver reads the stream afterwards, so a database
 outage delays the archive and never a ticket.
 """
