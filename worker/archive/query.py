@@ -91,9 +91,10 @@ def reason_counts(engine: Engine, *, since: float | None = None, run_id: str | N
 
 def span(engine: Engine, *, since: float | None = None, run_id: str | None = None) -> tuple[float | None, float | None]:
     """When the first and the last selected result were published (epoch s)."""
-    q = _where(select(func.min(results.c.published_at), func.max(results.c.published_at)), since, run_id)
+    # Two queries: each reads one end of `ix_results_published_at` (min and max together would scan it).
     with engine.connect() as conn:
-        first, last = conn.execute(q).one()
+        first = conn.execute(_where(select(func.min(results.c.published_at)), since, run_id)).scalar()
+        last = conn.execute(_where(select(func.max(results.c.published_at)), since, run_id)).scalar()
     return (_epoch(first), _epoch(last))
 
 
