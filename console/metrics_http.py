@@ -12,6 +12,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from worker.archive.metrics import seed_counters
+from worker.archive.schema import archive_engine
 from worker.metrics import RedisCollector
 from worker.settings import Settings, get_settings
 
@@ -29,6 +31,9 @@ def _state(request: Request) -> tuple[redis.Redis, Settings]:
 
 def render(r: redis.Redis, settings: Settings) -> bytes:
     """The exposition text for one scrape."""
+    engine = archive_engine(settings)
+    if engine is not None:  # counters lost with Redis start again from the archive, not from zero
+        seed_counters(r, engine, settings.results_stream)
     registry = CollectorRegistry(auto_describe=False)
     queues = (settings.io_queue, settings.cpu_queue, settings.deliver_queue)
     registry.register(RedisCollector(r, stream=settings.results_stream, queues=queues))

@@ -21,6 +21,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -28,7 +29,7 @@ import numpy as np
 import redis
 
 from console.report_answers import SAMPLE_SIZE, citations, reply_sample, review_coverage, thresholds_explained
-from console.summary import percentile
+from console.summary import percentile, weighted_percentile
 from worker.retrieval.analysis import ALL_STOPWORDS, stem
 from worker.retrieval.answerable import GENERIC_WORDS
 from worker.stages.escalate import BUG_NO_FIX, NO_DOCS
@@ -97,48 +98,78 @@ def _rate(n: float, d: float) -> float:
     return round(n / d, 4) if d else 0.0
 
 
-def figures(rows: Sequence[dict[str, Any]], reviews: dict[str, Review], reopened: set[str]) -> dict[str, Any]:
-    """Volume, resolution, escalation by reason, cost, time to answer and reviewed accuracy of a set of results."""
-    actions: Counter[str] = Counter()
-    reasons: Counter[str] = Counter()
-    cost = 0.0
-    waits: list[float] = []
-    reopened_n = correct = incorrect = 0
+@dataclass
+class Tally:
+    """What the figures of a set of results are computed from: counts, spend and times to answer as (seconds, count)."""
+
+    actions: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
+    reopened: int = 0
+    cost: float = 0.0
+    waits: list[tuple[float, int]] = field(default_factory=list)
+    correct: int = 0
+    incorrect: int = 0
+
+    def add(self, other: Tally) -> None:
+        """Fold `other` into this tally."""
+        self.actions.update(other.actions)
+        self.reasons.update(other.reasons)
+        self.reopened += other.reopened
+        self.cost += other.cost
+        self.waits.extend(other.waits)
+        self.correct += other.correct
+        self.incorrect += other.incorrect
+
+
+def tally(rows: Sequence[dict[str, Any]], reviews: dict[str, Review], reopened: set[str]) -> Tally:
+    """The tally of a set of results."""
+    t = Tally()
     for res in rows:
         uid = uid_of(res)
         decision = res.get("decision") or {}
         action = decision.get("action") or "escalate"
-        actions[action] += 1
+        t.actions[action] += 1
         if action == "escalate":
-            reasons.update(decision.get("reasons") or [])
+            t.reasons.update(decision.get("reasons") or [])
         if action == "auto_reply" and uid in reopened:
-            reopened_n += 1
-        cost += sum(float(u.get("cost_usd") or 0.0) for u in res.get("usage") or [])
+            t.reopened += 1
+        t.cost += sum(float(u.get("cost_usd") or 0.0) for u in res.get("usage") or [])
         if res.get("completed_at") and res.get("enqueued_at"):
-            waits.append(max(float(res["completed_at"]) - float(res["enqueued_at"]), 0.0))
+            t.waits.append((max(float(res["completed_at"]) - float(res["enqueued_at"]), 0.0), 1))
         review = reviews.get(uid)
         if review is not None:
-            correct += review.verdict == "correct"
-            incorrect += review.verdict == "incorrect"
-    volume = len(rows)
-    resolved = actions["auto_reply"] - reopened_n
+            t.correct += review.verdict == "correct"
+            t.incorrect += review.verdict == "incorrect"
+    return t
+
+
+def figures_of(t: Tally) -> dict[str, Any]:
+    """Volume, resolution, escalation by reason, cost, time to answer and reviewed accuracy from a tally."""
+    volume = sum(t.actions.values())
+    resolved = t.actions["auto_reply"] - t.reopened
+    correct, incorrect = t.correct, t.incorrect
     return {
         "volume": volume,
-        "auto_replied": actions["auto_reply"],
-        "drafted": actions["draft"],
-        "escalated": actions["escalate"],
-        "reopened": reopened_n,
+        "auto_replied": t.actions["auto_reply"],
+        "drafted": t.actions["draft"],
+        "escalated": t.actions["escalate"],
+        "reopened": t.reopened,
         "resolved": resolved,
         "resolution_rate": _rate(resolved, volume),
-        "escalation_rate": _rate(actions["escalate"], volume),
-        "escalation_by_reason": {k: {"tickets": n, "rate": _rate(n, volume)} for k, n in reasons.most_common()},
-        "cost_usd": round(cost, 6),
-        "cost_per_resolved_usd": round(cost / resolved, 6) if resolved else None,
-        "time_to_answer_s": {"p50": round(percentile(waits, 0.5), 3), "p95": round(percentile(waits, 0.95), 3)},
+        "escalation_rate": _rate(t.actions["escalate"], volume),
+        "escalation_by_reason": {k: {"tickets": n, "rate": _rate(n, volume)} for k, n in t.reasons.most_common()},
+        "cost_usd": round(t.cost, 6),
+        "cost_per_resolved_usd": round(t.cost / resolved, 6) if resolved else None,
+        "time_to_answer_s": {"p50": round(weighted_percentile(t.waits, 0.5), 3), "p95": round(weighted_percentile(t.waits, 0.95), 3)},
         "reviewed": correct + incorrect,
         "reviewed_correct": correct,
         "reviewed_accuracy": _rate(correct, correct + incorrect) if correct + incorrect else None,
     }
+
+
+def figures(rows: Sequence[dict[str, Any]], reviews: dict[str, Review], reopened: set[str]) -> dict[str, Any]:
+    """Volume, resolution, escalation by reason, cost, time to answer and reviewed accuracy of a set of results."""
+    return figures_of(tally(rows, reviews, reopened))
 
 
 def day_of(eid: str, res: dict[str, Any]) -> str:
@@ -342,19 +373,47 @@ def build_report(
         by_day[day_of(eid, res)].append(res)
         by_intent[(res.get("classification") or {}).get("intent") or "unclassified"].append(res)
     times = [entry_time(eid) for eid, _ in entries]
+    return assemble(
+        overall=tally(rows, reviews, reopened),
+        by_day={day: tally(rs, reviews, reopened) for day, rs in by_day.items()},
+        by_intent={intent: tally(rs, reviews, reopened) for intent, rs in by_intent.items()},
+        first=min(times) if times else None,
+        last=max(times) if times else None,
+        low_score=line,
+        gaps=knowledge_gaps(entries, reviews, line, top_gaps),
+        since=since,
+        run_id=run_id,
+        now=now,
+        review=review_coverage(entries, reviews),
+        replies=reply_sample(entries, reviews, sample_size),
+        cited=citations(entries, articles),
+        thresholds=thresholds_explained(line, low_score is not None, policy, CLUSTER_SIMILARITY, COMMON_SHARE),
+    )
+
+
+def _iso(ts: float | None) -> str | None:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds") if ts is not None else None
+
+
+def assemble(
+    *, overall: Tally, by_day: dict[str, Tally], by_intent: dict[str, Tally], first: float | None, last: float | None,
+    low_score: float | None, gaps: list[dict[str, Any]], since: float | None, run_id: str | None, now: float,
+    review: Any, replies: Any, cited: Any, thresholds: Any,
+) -> dict[str, Any]:
+    """The report's shape, from tallies however they were counted (in Python from the stream, in SQL from the archive)."""
     return {
-        "generated_at": datetime.fromtimestamp(now, UTC).isoformat(timespec="seconds"),
-        "since": datetime.fromtimestamp(since, UTC).isoformat(timespec="seconds") if since is not None else None,
+        "generated_at": _iso(now),
+        "since": _iso(since),
         "run_id": run_id,
-        "first_result_at": datetime.fromtimestamp(min(times), UTC).isoformat(timespec="seconds") if times else None,
-        "last_result_at": datetime.fromtimestamp(max(times), UTC).isoformat(timespec="seconds") if times else None,
-        **figures(rows, reviews, reopened),
-        "review": review_coverage(entries, reviews),
-        "by_day": {day: figures(rs, reviews, reopened) for day, rs in sorted(by_day.items())},
-        "by_intent": {intent: figures(rs, reviews, reopened) for intent, rs in sorted(by_intent.items())},
-        "reply_sample": reply_sample(entries, reviews, sample_size),
-        "citations": citations(entries, articles),
-        "knowledge_gaps_low_score": line,
-        "knowledge_gaps": knowledge_gaps(entries, reviews, line, top_gaps),
-        "thresholds": thresholds_explained(line, low_score is not None, policy, CLUSTER_SIMILARITY, COMMON_SHARE),
+        "first_result_at": _iso(first),
+        "last_result_at": _iso(last),
+        **figures_of(overall),
+        "review": review,
+        "by_day": {day: figures_of(t) for day, t in sorted(by_day.items())},
+        "by_intent": {intent: figures_of(t) for intent, t in sorted(by_intent.items())},
+        "reply_sample": replies,
+        "citations": cited,
+        "knowledge_gaps_low_score": low_score,
+        "knowledge_gaps": gaps,
+        "thresholds": thresholds,
     }

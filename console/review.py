@@ -32,7 +32,10 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy import Engine
 
+from worker.archive.query import result_at
+from worker.archive.schema import archive_engine
 from worker.metrics import fold_results
 from worker.settings import Settings, get_settings
 from worker.state import outcomes
@@ -86,13 +89,14 @@ def csrf_for(token: str, entry_id: str) -> str:
     return hmac.new(token.encode(), f"review:{entry_id}".encode(), hashlib.sha256).hexdigest()
 
 
-def _entry(r: redis.Redis, stream: str, entry_id: str) -> dict[str, Any] | None:
+def _entry(r: redis.Redis, stream: str, entry_id: str, archive: Engine | None = None) -> dict[str, Any] | None:
+    """The result of a stream entry; from the archive once the stream has trimmed it (when an archive is configured)."""
     try:
         got = cast(list[Any], r.xrange(stream, min=entry_id, max=entry_id, count=1))
     except redis.ResponseError:  # not a stream id at all
         return None
     if not got:
-        return None
+        return result_at(archive, entry_id) if archive is not None else None
     data = got[0][1]
     raw = data.get(b"json") or data.get("json")
     return json.loads(raw) if raw is not None else None
@@ -103,13 +107,13 @@ def _uid(res: dict[str, Any]) -> str:
     return f"{t.get('source', 'api')}:{t.get('id', '')}"
 
 
-def next_item(r: redis.Redis, stream: str, after: str | None = None) -> tuple[str, dict[str, Any]] | None:
+def next_item(r: redis.Redis, stream: str, after: str | None = None, archive: Engine | None = None) -> tuple[str, dict[str, Any]] | None:
     """The oldest pending review (after `after` when given); entries gone from the stream leave the queue."""
     queue = outcomes.pending_reviews(r, limit=200)
     if after and after in queue:
         queue = queue[queue.index(after) + 1 :]
     for eid in queue:
-        res = _entry(r, stream, eid)
+        res = _entry(r, stream, eid, archive)
         if res is not None:
             return eid, res
         r.zrem(outcomes.REVIEW_QUEUE, eid)
@@ -271,7 +275,7 @@ def review_page(request: Request, after: str | None = None, saved: str | None = 
     """The next sampled auto-reply to check."""
     settings, r = _settings(request), _redis(request)
     fold_results(r, settings.results_stream)
-    item = next_item(r, settings.results_stream, after)
+    item = next_item(r, settings.results_stream, after, archive_engine(settings))
     text, nonce = _page(r, _token(settings), item, flash=f"Saved verdict for {saved}." if saved else "")
     return _html(text, nonce)
 
@@ -293,7 +297,7 @@ async def review_submit(entry_id: str, request: Request, reviewer: str = Depends
 
 
 def _submit(r: redis.Redis, settings: Settings, token: str, entry_id: str, form: dict[str, str], reviewer: str) -> Response:
-    res = _entry(r, settings.results_stream, entry_id)
+    res = _entry(r, settings.results_stream, entry_id, archive_engine(settings))
     if res is None:
         raise HTTPException(404, "no such result in the results stream")
     uid = _uid(res)

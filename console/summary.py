@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 
@@ -28,6 +28,26 @@ def duration(seconds: float | None) -> str:
     if seconds is None:
         return "–"
     return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def weighted_percentile(counts: Iterable[tuple[float, int]], q: float) -> float:
+    """`percentile` of values given as (value, how many times): the same figure without expanding them."""
+    xs = sorted((v, n) for v, n in counts if n > 0)
+    total = sum(n for _v, n in xs)
+    if not total:
+        return 0.0
+    pos = (total - 1) * q
+    lo = int(pos)
+
+    def at(i: int) -> float:
+        seen = 0
+        for v, n in xs:
+            seen += n
+            if i < seen:
+                return v
+        return xs[-1][0]
+
+    return at(lo) + (at(min(lo + 1, total - 1)) - at(lo)) * (pos - lo)
 
 
 def summarize(results: Sequence[dict[str, Any]], *, enqueued: int, wall_s: float) -> dict[str, Any]:

@@ -122,6 +122,17 @@ def collect(results: ResultsStream, run_id: str, want: set[str], start_id: str, 
     return list(got.values())
 
 
+def archive_what_is_left(r: redis.Redis, settings: Settings) -> None:
+    """With an archive configured, archive what the workers published but had not archived when they stopped."""
+    from worker.archive.consumer import Archiver
+    from worker.archive.schema import archive_engine, migrate
+
+    engine = archive_engine(settings)
+    if engine is not None:
+        migrate(engine)
+        Archiver.from_settings(r, engine, settings, consumer="demo").drain()
+
+
 def run_demo(
     tickets_path: Path = SAMPLE,
     *,
@@ -160,6 +171,7 @@ def run_demo(
             wall = time.monotonic() - t0
             if not procs.alive():
                 print(procs.logs()[-4000:])
+        archive_what_is_left(r, run_settings)
         r.close()
         runtime.reset()
         summary = summarize(got, enqueued=len(accepted), wall_s=wall)

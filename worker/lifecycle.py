@@ -57,3 +57,6 @@ def _on_ready(sender: Any = None, **_: Any) -> None:
     queues = ",".join(sorted(q.name for q in getattr(getattr(sender, "task_consumer", None), "queues", []) or []))
     oplog.log_startup("worker ready", get_settings(), **{k: v for k, v in (("worker", hostname), ("queues", queues)) if v})
     threading.Thread(target=_reaper_loop, args=(threading.Event(),), name="ticketflow-reaper", daemon=True).start()
+    from worker.archive.consumer import start_in_background
+
+    start_in_background(runtime.get_redis(), get_settings())  # with TICKETFLOW_DATABASE_URL: results to the archive

@@ -128,6 +128,16 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = 1_000_000
     poll_page_size: int = 100
 
+    # --- archive (issue 19, worker/archive/) ----------------------------------------------------
+    # "" = no archive (the stream is the only history); "sqlite" = an embedded file under data_dir; else a SQLAlchemy URL
+    # (postgresql://... is run on psycopg 3).
+    database_url: str = ""
+    data_dir: Path = ROOT / ".ticketflow"
+    results_keep_s: int = 7 * 24 * 3600  # with an archive, the stream keeps this window (never an entry not yet archived)
+    archive_message: Literal["keep", "redact", "drop"] = "redact"  # the customer's message (and earlier turns) in the archive
+    archive_reply: Literal["keep", "redact", "drop"] = "keep"  # the bot's reply in the archive
+    archive_claim_idle_s: float = 60.0  # an entry a dead archiver took is taken over after this long unacknowledged
+
     # --- observability -----------------------------------------------------------------------
     log_level: str = "INFO"
     log_json: bool = True

@@ -33,11 +33,13 @@ def register(app: typer.Typer) -> None:
         top_gaps: Annotated[int, typer.Option(min=1, help="How many knowledge gaps to list.")] = 10,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No tables on the terminal.")] = False,
     ) -> None:
-        """Read the results stream, the reviews and the reopens; print the report and write JSON/HTML."""
+        """Read the archive (TICKETFLOW_DATABASE_URL) or else the results stream, with reviews and reopens; print the report and write JSON/HTML."""
         from console.report import build_report, load_results, parse_since
+        from console.report_archive import build_archive_report
         from console.report_html import render_html
         from console.report_text import print_report
         from worker import clock
+        from worker.archive.schema import archive_engine
         from worker.errors import ConfigError
         from worker.runtime import get_redis
         from worker.settings import load_settings
@@ -50,13 +52,17 @@ def register(app: typer.Typer) -> None:
         except (ConfigError, ValueError) as exc:
             typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
             raise typer.Exit(2) from exc
-        r = get_redis()
-        entries = load_results(r, settings.results_stream, since=start, run_id=run)
+        engine = archive_engine(settings)
         policy = {k: float(getattr(settings, k)) for k in ("retrieval_min_score", "retrieval_bug_min_score", "retrieval_uncovered_max")}
-        rep = build_report(
-            entries, reviews=outcomes.reviews(r), reopened=set(outcomes.reopened(r)), low_score=low_score, top_gaps=top_gaps, since=start, run_id=run, now=now,
-            articles=help_centre_articles(settings), policy=policy,
-        )
+        if engine is not None:  # the archive holds the whole history; the stream only a window of it
+            rep = build_archive_report(engine, low_score=low_score, top_gaps=top_gaps, since=start, run_id=run, now=now, policy=policy)
+        else:
+            r = get_redis()
+            entries = load_results(r, settings.results_stream, since=start, run_id=run)
+            rep = build_report(
+                entries, reviews=outcomes.reviews(r), reopened=set(outcomes.reopened(r)), low_score=low_score, top_gaps=top_gaps, since=start, run_id=run, now=now,
+                articles=help_centre_articles(settings), policy=policy,
+            )
         if not quiet:
             print_report(rep)
         if json_path:

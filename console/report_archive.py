@@ -1,0 +1,74 @@
+"""The report from the archive: the same figures as `build_report`, counted by the database.
+
+Differences from the stream's report, by design: times to answer are read from 1%-wide buckets (a
+percentile is within 0.5% of the exact one), and knowledge gaps cluster the newest `GAP_SAMPLE` gap
+questions rather than all of them. Reviews and reopens are the archive's copies (the archiver syncs them).
+The reply sample, the citations and the review coverage (issue 17's sections) are left empty for now.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from sqlalchemy import Engine
+
+from console.report import CLUSTER_SIMILARITY, COMMON_SHARE, GAP_REASONS, LOW_SCORE_QUANTILE, Tally, assemble, knowledge_gaps
+from console.report_answers import citations, reply_sample, review_coverage, thresholds_explained
+from worker.archive import query
+from worker.archive.rows import bucket_value
+
+
+def tallies(
+    grouped: list[query.Group], reasons: list[tuple[str, str, str, int]], outcomes: list[tuple[str, str, str, int]],
+    day_waits: list[tuple[str, int, int]], intent_waits: list[tuple[str, int, int]],
+) -> tuple[Tally, dict[str, Tally], dict[str, Tally]]:
+    """Overall, per-day and per-intent tallies from the database's groups (pure)."""
+    overall = Tally()
+    by_day: defaultdict[str, Tally] = defaultdict(Tally)
+    by_intent: defaultdict[str, Tally] = defaultdict(Tally)
+    for g in grouped:
+        for into in (overall, by_day[g.day], by_intent[g.intent]):
+            into.actions[g.action] += g.count
+            into.cost += g.cost_usd
+    for day, intent, reason, n in reasons:
+        for into in (overall, by_day[day], by_intent[intent]):
+            into.reasons[reason] += n
+    for day, intent, kind, n in outcomes:
+        for into in (overall, by_day[day], by_intent[intent]):
+            into.reopened += n if kind == "reopened" else 0
+            into.correct += n if kind == "correct" else 0
+            into.incorrect += n if kind == "incorrect" else 0
+    every: Counter[int] = Counter()
+    for day, bucket, n in day_waits:
+        by_day[day].waits.append((bucket_value(bucket), n))
+        every[bucket] += n
+    overall.waits = [(bucket_value(b), n) for b, n in every.items()]
+    for intent, bucket, n in intent_waits:
+        by_intent[intent].waits.append((bucket_value(bucket), n))
+    return overall, dict(by_day), dict(by_intent)
+
+
+def build_archive_report(
+    engine: Engine, *, low_score: float | None = None, top_gaps: int = 10, since: float | None = None, run_id: str | None = None, now: float,
+    policy: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """The whole report (overall, per day, per intent, knowledge gaps) over the archived results."""
+    where: dict[str, Any] = {"since": since, "run_id": run_id}
+    overall, by_day, by_intent = tallies(
+        query.groups(engine, **where), query.reason_counts(engine, **where), query.outcome_counts(engine, **where),
+        query.wait_counts(engine, "day", **where), query.wait_counts(engine, "intent", **where),
+    )
+    line = low_score
+    if line is None:
+        q = query.sent_score_quantile(engine, LOW_SCORE_QUANTILE, **where)
+        line = round(q, 4) if q is not None else None
+    first, last = query.span(engine, **where)
+    entries, reviews = query.gap_candidates(engine, GAP_REASONS, line, newest=last, **where)
+    return assemble(
+        overall=overall, by_day=by_day, by_intent=by_intent, first=first, last=last, low_score=line,
+        gaps=knowledge_gaps(entries, reviews, line, top_gaps), since=since, run_id=run_id, now=now,
+        # Not yet counted from the archive: the reply sample, the citations and the review coverage (empty here).
+        review=review_coverage([], {}), replies=reply_sample([], {}), cited=citations([]),
+        thresholds=thresholds_explained(line, low_score is not None, policy, CLUSTER_SIMILARITY, COMMON_SHARE),
+    )

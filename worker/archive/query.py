@@ -1,0 +1,202 @@
+"""What is read back from the archive, aggregated in the database: the report's groups, scores, gap candidates, one result.
+
+Grouped queries return a few thousand rows whatever the number of results, so a report over a million
+results costs a scan of the `results` table, not a million objects in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, Select, func, select, union
+
+from worker.archive.rows import to_result, utc
+from worker.archive.schema import reopens, result_details, result_reasons, results, reviews
+from worker.state.outcomes import Review
+
+GAP_SAMPLE = 2000  # the newest gap questions the report clusters (clustering is quadratic in them)
+GAP_WINDOWS_DAYS = (1, 7, 31)
+
+
+@dataclass(frozen=True)
+class Group:
+    """Results of one day, intent and action."""
+
+    day: str
+    intent: str
+    action: str
+    count: int
+    cost_usd: float
+
+
+def _day(v: Any) -> str:
+    return v.isoformat() if isinstance(v, date) else str(v)
+
+
+def _where(q: Select[Any], since: float | None, run_id: str | None) -> Select[Any]:
+    if since is not None:
+        q = q.where(results.c.published_at >= utc(since))
+    if run_id is not None:
+        q = q.where(results.c.run_id == run_id)
+    return q
+
+
+def groups(engine: Engine, *, since: float | None = None, run_id: str | None = None) -> list[Group]:
+    """Counts and spend by day, intent and action (one pass over `ix_results_report`)."""
+    cols = (results.c.published_day, results.c.intent, results.c.action)
+    q = select(*cols, func.count(), func.coalesce(func.sum(results.c.cost_usd), 0.0)).group_by(*cols)
+    with engine.connect() as conn:
+        rows = conn.execute(_where(q, since, run_id)).all()
+    return [Group(_day(d), i or "unclassified", a, int(n), float(c)) for d, i, a, n, c in rows]
+
+
+def wait_counts(engine: Engine, by: str, *, since: float | None = None, run_id: str | None = None) -> list[tuple[str, int, int]]:
+    """Times to answer as (day or intent, bucket, count); `by` is `day` or `intent` (one pass over its index)."""
+    key = results.c.published_day if by == "day" else results.c.intent
+    q = select(key, results.c.wait_bucket, func.count()).where(results.c.wait_bucket.is_not(None)).group_by(key, results.c.wait_bucket)
+    with engine.connect() as conn:
+        rows = conn.execute(_where(q, since, run_id)).all()
+    return [(_day(k) if by == "day" else (k or "unclassified"), int(b), int(n)) for k, b, n in rows]
+
+
+def outcome_counts(engine: Engine, *, since: float | None = None, run_id: str | None = None) -> list[tuple[str, str, str, int]]:
+    """Reopened auto-replies and reviewed results by (day, intent, `reopened`|`correct`|`incorrect`), driven from the small tables."""
+    key = (results.c.published_day, results.c.intent)
+    reopened = select(*key, func.count()).where(results.c.action == "auto_reply", results.c.uid.in_(select(reopens.c.uid))).group_by(*key)
+    out: list[tuple[str, str, str, int]] = []
+    with engine.connect() as conn:
+        out += [(_day(d), i or "unclassified", "reopened", int(n)) for d, i, n in conn.execute(_where(reopened, since, run_id))]
+        for verdict in ("correct", "incorrect"):
+            q = select(*key, func.count()).where(results.c.uid.in_(select(reviews.c.uid).where(reviews.c.verdict == verdict))).group_by(*key)
+            out += [(_day(d), i or "unclassified", verdict, int(n)) for d, i, n in conn.execute(_where(q, since, run_id))]
+    return out
+
+
+def reason_counts(engine: Engine, *, since: float | None = None, run_id: str | None = None) -> list[tuple[str, str, str, int]]:
+    """Escalated results by (day, intent, reason), from `ix_result_reasons_report` alone."""
+    rr = result_reasons.c
+    cols = (rr.published_day, rr.intent, rr.reason)
+    q = select(*cols, func.count()).where(rr.action == "escalate")
+    if since is not None:
+        q = q.where(rr.published_at >= utc(since))
+    if run_id is not None:
+        q = q.where(rr.run_id == run_id)
+    with engine.connect() as conn:
+        rows = conn.execute(q.group_by(*cols)).all()
+    return [(_day(d), i or "unclassified", r, int(n)) for d, i, r, n in rows]
+
+
+def span(engine: Engine, *, since: float | None = None, run_id: str | None = None) -> tuple[float | None, float | None]:
+    """When the first and the last selected result were published (epoch s)."""
+    # Two queries: each reads one end of `ix_results_published_at` (min and max together would scan it).
+    with engine.connect() as conn:
+        first = conn.execute(_where(select(func.min(results.c.published_at)), since, run_id)).scalar()
+        last = conn.execute(_where(select(func.max(results.c.published_at)), since, run_id)).scalar()
+    return (_epoch(first), _epoch(last))
+
+
+def _epoch(v: Any) -> float | None:
+    if v is None:
+        return None
+    if isinstance(v, str):  # SQLite's min()/max() over a DATETIME column come back as text
+        v = datetime.fromisoformat(v)
+    return float((v if v.tzinfo else v.replace(tzinfo=UTC)).timestamp())
+
+
+def sent_score_quantile(engine: Engine, q: float, *, since: float | None = None, run_id: str | None = None) -> float | None:
+    """The q-quantile (linear interpolation, as `percentile`) of the top retrieval scores of the replies the bot sent."""
+    sent = _where(select(results.c.top_score).where(results.c.action == "auto_reply", results.c.top_score.is_not(None)), since, run_id)
+    with engine.connect() as conn:
+        n = int(conn.execute(select(func.count()).select_from(sent.subquery())).scalar_one())
+        if not n:
+            return None
+        pos = (n - 1) * q
+        lo = int(pos)
+        # Two values read in order from `ix_results_sent_score`: exact, without fetching the scores.
+        pair = [float(v) for v in conn.execute(sent.order_by(results.c.top_score).offset(lo).limit(2)).scalars()]
+    hi = pair[1] if len(pair) > 1 else pair[0]
+    return pair[0] + (hi - pair[0]) * (pos - lo)
+
+
+def gap_candidates(
+    engine: Engine, gap_reasons: Sequence[str], low_score: float | None, *, since: float | None = None, run_id: str | None = None,
+    limit: int = GAP_SAMPLE, newest: float | None = None,
+) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, Review]]:
+    """The newest results that may show a knowledge gap (at most `limit`), as (stream id, result), with their reviews.
+
+    Looked for in growing windows back from `newest` (a day, a week, a month, all), so a month of a
+    million results is not sorted to find the last day's two thousand.
+    """
+    picked: list[Any] = []
+    for days in (*GAP_WINDOWS_DAYS, None):
+        start = since if days is None or newest is None else max(since or 0.0, newest - days * 86400)
+        picked = _gap_rows(engine, gap_reasons, low_score, since=start, run_id=run_id, limit=limit)
+        if len(picked) >= limit or start == since:
+            break
+    return _gap_results(engine, picked)
+
+
+def _gap_rows(engine: Engine, gap_reasons: Sequence[str], low_score: float | None, *, since: float | None, run_id: str | None, limit: int) -> list[Any]:
+    after = utc(since) if since is not None else None
+    rr = result_reasons.c
+    by_reason = select(rr.uid).where(rr.reason.in_(list(gap_reasons)))
+    why_uids = [by_reason.where(rr.published_at >= after) if after else by_reason, select(reviews.c.uid).where(reviews.c.verdict == "incorrect")]
+    if low_score is not None:
+        weak = select(results.c.uid).where(results.c.action != "auto_reply", results.c.top_score < low_score, results.c.intent.in_(("faq", "bug")))
+        why_uids.append(weak.where(results.c.published_at >= after) if after else weak)
+    picks = union(*why_uids).subquery()
+    cols = [results.c[c] for c in ("uid", "stream_id", "ticket_id", "source", "intent", "action", "top_score", "top_doc_id", "top_title")]
+    q = _where(select(*cols).select_from(picks.join(results, results.c.uid == picks.c.uid)), since, run_id)
+    with engine.connect() as conn:
+        return list(conn.execute(q.order_by(results.c.published_at.desc()).limit(limit)).all())
+
+
+def _gap_results(engine: Engine, picked: list[Any]) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, Review]]:
+    with engine.connect() as conn:
+        words = {u: (sub, msg) for u, sub, msg in conn.execute(
+            select(result_details.c.uid, result_details.c.subject, result_details.c.message).where(result_details.c.uid.in_([r.uid for r in picked]))
+        )}
+        rows = [(r, *words.get(r.uid, ("", ""))) for r in picked]
+        uids = [r.uid for r in picked]
+        why: dict[str, list[str]] = {}
+        for uid, reason in conn.execute(select(result_reasons.c.uid, result_reasons.c.reason).where(result_reasons.c.uid.in_(uids))):
+            why.setdefault(uid, []).append(reason)
+        verdicts = {
+            r.uid: Review(uid=r.uid, entry_id=r.entry_id, verdict=r.verdict, note=r.note, reviewer=r.reviewer, at=_epoch(r.reviewed_at) or 0.0)
+            for r in conn.execute(select(reviews).where(reviews.c.uid.in_(uids)))
+        }
+    entries = [
+        (
+            r.stream_id,
+            {
+                "ticket": {"id": r.ticket_id, "source": r.source, "subject": subject or "", "message": message or ""},
+                "classification": {"intent": r.intent},
+                "decision": {"action": r.action, "reasons": why.get(r.uid, [])},
+                "chunks": [{"doc_id": r.top_doc_id, "title": r.top_title, "score": r.top_score}] if r.top_score is not None else [],
+            },
+        )
+        for r, subject, message in reversed(rows)
+    ]
+    return entries, verdicts
+
+
+def result_at(engine: Engine, stream_id: str) -> dict[str, Any] | None:
+    """The archived result published as stream entry `stream_id` (what was kept of it), None when not archived."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(results, *[c for c in result_details.c if c.name != "uid"]).select_from(results.outerjoin(result_details, result_details.c.uid == results.c.uid))
+            .where(results.c.stream_id == stream_id)
+        ).first()
+        if row is None:
+            return None
+        reasons = list(conn.execute(select(result_reasons.c.reason).where(result_reasons.c.uid == row.uid)).scalars())
+    return to_result(dict(row._mapping), reasons)
+
+
+def count(engine: Engine) -> int:
+    """How many results the archive holds."""
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(results)).scalar_one())
