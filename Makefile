@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install dev demo test lint typecheck unit test-redis test-e2e test-fuzz test-faults bench clean
+.PHONY: install dev demo test lint typecheck unit test-redis test-e2e test-quality test-fuzz test-faults bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,9 @@ test-redis: dev
 
 test-e2e: dev
 	$(BIN)/pytest -q tests/e2e $(PYTEST_ARGS)
+
+test-quality: dev
+	$(BIN)/pytest -q tests/quality $(PYTEST_ARGS)
 
 test-fuzz: dev
 	$(BIN)/pytest -q tests/fuzz $(PYTEST_ARGS)
