@@ -94,10 +94,14 @@ def cycles(edges: dict[str, dict[str, int]]) -> list[list[str]]:
             if len(group) > 1 or v in edges.get(v, {}):
                 out.append(sorted(group))
 
-    sys.setrecursionlimit(max(10_000, sys.getrecursionlimit()))
-    for v in sorted(edges):
-        if v not in index:
-            visit(v)
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(10_000, before))
+    try:
+        for v in sorted(edges):
+            if v not in index:
+                visit(v)
+    finally:
+        sys.setrecursionlimit(before)  # the process that asked (a test run) keeps its own limit
     return out
 
 
