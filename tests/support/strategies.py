@@ -68,3 +68,36 @@ def as_jsonl(records: list[Any]) -> bytes:
     for rec in records:
         out += (rec if isinstance(rec, bytes) else json.dumps(rec).encode()) + b"\n"
     return out
+
+
+# What a client can put in a valid JSON string that the pipeline cannot carry as it is (issue 15).
+hostile_chars = st.sampled_from(["\ud800", "\udfff", "\x00", "\r\n", "\t", "\x1b", "\x7f", "\x85", "\u202e", "\u2066", "\u200b", "\ufeff", "\u2028", "\u200f"])
+_words = st.sampled_from(["refund", "export CSV", "password reset", "é", "👋", "مرحبا", " "])
+hostile_text = st.lists(hostile_chars | _words | _words | st.text(min_size=1, max_size=12), max_size=8).map("".join)
+_clean_id = st.text(alphabet="abcdefXYZ0123-_", min_size=1, max_size=8)
+hostile_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True) | hostile_text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(hostile_text, inner, max_size=3),
+    max_leaves=12,
+)
+
+
+def _deep(depth: int) -> dict[str, Any]:
+    meta: dict[str, Any] = {"leaf": "x"}
+    for _ in range(depth):
+        meta = {"k": meta}
+    return meta
+
+
+# Ticket-shaped objects, mostly with a usable id and message, hostile in every string and in metadata.
+hostile_tickets = st.fixed_dictionaries(
+    {"id": st.one_of(_clean_id, _clean_id, _clean_id, hostile_text), "message": hostile_text | st.just("How do I export to CSV?")},
+    optional={
+        "subject": hostile_text,
+        "customer_id": st.one_of(_clean_id, _clean_id, hostile_text),
+        "conversation_id": st.one_of(_clean_id, _clean_id, hostile_text),
+        "source": st.sampled_from(["api", "Zendesk", "intercom", "shop", "a\x00b"]),
+        "history": st.lists(st.fixed_dictionaries({"role": st.sampled_from(["customer", "agent", "bot"]), "text": hostile_text}), max_size=3),
+        "metadata": st.dictionaries(hostile_text, hostile_json, max_size=4) | st.integers(1, 40).map(_deep),
+    },
+)
