@@ -91,6 +91,12 @@ def is_reserved_source(source: str) -> bool:
     return source.casefold() in HELPDESK_SOURCES
 
 
+def _shown(key: str) -> str:
+    """A metadata key as it appears in a field path: printable, and short (it is the client's text)."""
+    shown = key if key.isprintable() else ascii(key)
+    return shown if len(shown) <= 40 else shown[:37] + "..."
+
+
 class _Walk:
     """One pass over a metadata tree: cleaned copy, depth and count checked on the way."""
 
@@ -115,13 +121,13 @@ class _Walk:
                 raise TicketInvalid(f"metadata: more than {self.limits.max_keys} keys and items in all", field="metadata")
             if isinstance(v, list):
                 return [self.value(x, f"{path}[{i}]", depth + 1) for i, x in enumerate(v)]
-            return {self.key(k, path): self.value(x, f"{path}.{k}", depth + 1) for k, x in v.items()}
+            return {self.key(k, path): self.value(x, f"{path}.{_shown(k)}", depth + 1) for k, x in v.items()}
         raise TicketInvalid(f"{path}: {type(v).__name__} is not a JSON value", field=path)
 
     def key(self, k: Any, path: str) -> str:
         if not isinstance(k, str) or not k:
             raise TicketInvalid(f"{path}: keys must be non-empty strings", field=path)
-        return check_identifier(k, f"{path}.{k!a}" if not k.isprintable() else f"{path}.{k}")
+        return check_identifier(k, f"{path}.{_shown(k)}")
 
 
 def clean_metadata(meta: dict[str, Any], limits: MetadataLimits) -> dict[str, Any]:

@@ -52,7 +52,7 @@ def test_every_accepted_ticket_ends_in_exactly_one_result_whatever_its_content(
     accepted: list[str] = []
     refused = Counter[str]()
 
-    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(batch=st.lists(hostile_tickets, min_size=1, max_size=8))
     def run(batch: list[dict[str, Any]]) -> None:
         uids = []
