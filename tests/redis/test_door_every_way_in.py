@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,32 +10,20 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from console.cli import app as cli_app
-from producer.api import create_app
-from tests.support.payloads import IC_SECRET, ZD_SECRET, dumps, intercom_conversation, intercom_headers, intercom_notification, zendesk_event, zendesk_headers
-from worker.settings import Settings, load_settings
+from tests.redis.test_webhooks import client, settings  # noqa: F401  (fixtures: the API with both webhooks configured)
+from tests.support.payloads import dumps, intercom_conversation, intercom_headers, intercom_notification, zendesk_event, zendesk_headers
 
 SURROGATE_LINE = '{"id": "s1", "message": "hi", "metadata": {"note": "\\ud800"}}\n'
 
 
-@pytest.fixture
-def settings(use_env: dict[str, str]) -> Settings:
-    return load_settings(zendesk_webhook_secret=ZD_SECRET, intercom_client_secret=IC_SECRET, zendesk_bot_user_id="1", intercom_admin_id="991")
-
-
-@pytest.fixture
-def client(settings: Settings, r: redis.Redis) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, r=r)) as c:
-        yield c
-
-
-def test_a_zendesk_webhook_with_nul_in_the_description_is_refused_naming_the_field(client: TestClient, r: redis.Redis) -> None:
+def test_a_zendesk_webhook_with_nul_in_the_description_is_refused_naming_the_field(client: TestClient, r: redis.Redis) -> None:  # noqa: F811
     body = dumps(zendesk_event("created", 301, description="reset my\x00 password"))
     got = client.post("/webhooks/zendesk", content=body, headers=zendesk_headers(body))
     assert got.status_code == 422 and got.json()["field"] == "message"
     assert not list(r.scan_iter("ticketflow:seen:*"))  # nothing accepted
 
 
-def test_an_intercom_webhook_with_a_bidi_override_has_it_stripped_not_passed_on(client: TestClient, r: redis.Redis) -> None:
+def test_an_intercom_webhook_with_a_bidi_override_has_it_stripped_not_passed_on(client: TestClient, r: redis.Redis) -> None:  # noqa: F811
     body = dumps(intercom_notification("conversation.user.created", intercom_conversation("ic-9", "<p>refund\u202e please</p>")))
     got = client.post("/webhooks/intercom", content=body, headers=intercom_headers(body))
     assert got.status_code == 200 and got.json()["enqueued"] == ["intercom:ic-9"]

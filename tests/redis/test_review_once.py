@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 import redis
 
 from console import review, review_forms
-from tests.redis.test_review import TOKEN, client_for, sampled  # noqa: F401  (fixture)
+from tests.redis.test_review import TOKEN, _form, client_for, sampled  # noqa: F401  (fixture)
 from worker.state import outcomes
 
 AUTH = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/x-www-form-urlencoded"}
-
-
-def _form(text: str) -> tuple[str, str]:
-    action = re.search(r'action="([^"]+)"', text)
-    csrf = re.search(r'name="csrf" value="([^"]+)"', text)
-    assert action and csrf
-    return action.group(1), csrf.group(1)
 
 
 def test_a_form_posted_again_later_does_not_overwrite_the_verdict(r: redis.Redis, sampled: list[str]) -> None:  # noqa: F811
