@@ -21,11 +21,6 @@ Mode = Literal["grade", "regrade"]
 MODES: tuple[str, ...] = ("grade", "regrade")
 
 
-def spent_key(signature: str) -> str:
-    """Set once the form with this signature has stored a verdict."""
-    return f"{keys.PREFIX}:review:form:{signature[:32]}"
-
-
 def _sign(token: str, entry_id: str, mode: str, issued: int, nonce: str) -> str:
     return hmac.new(token.encode(), f"review:{entry_id}:{mode}:{issued}:{nonce}".encode(), hashlib.sha256).hexdigest()
 
@@ -49,9 +44,9 @@ def check(token: str, entry_id: str, form_token: str, now: float, ttl_s: float) 
 
 def spend(r: redis.Redis, signature: str, ttl_s: float) -> bool:
     """Mark the form used; False when it already was (a replay)."""
-    return bool(r.set(spent_key(signature), "1", nx=True, ex=max(int(ttl_s) + 60, 1)))
+    return bool(r.set(keys.review_form_key(signature), "1", nx=True, ex=max(int(ttl_s) + 60, 1)))
 
 
 def unspend(r: redis.Redis, signature: str) -> None:
     """Give the form back (the verdict was not stored), so the reviewer can correct and resend it."""
-    r.delete(spent_key(signature))
+    r.delete(keys.review_form_key(signature))
