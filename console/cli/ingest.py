@@ -11,10 +11,6 @@ import typer
 
 from worker.errors import ConfigError, TicketInvalid
 
-# log_config=None: uvicorn installs no handler of its own, so its lines (the traceback of a 500
-# included) reach the root logger, i.e. the redacting JSON handler of worker/logs.py.
-UVICORN_OPTIONS: dict[str, Any] = {"log_level": "warning", "log_config": None}
-
 
 def _fail(msg: str, code: int = 2) -> None:
     typer.secho(f"error: {msg}", fg=typer.colors.RED, err=True)

@@ -12,9 +12,9 @@ import httpx
 import redis
 import uvicorn
 
-from producer.serving import UVICORN_OPTIONS
 from devkit.services import ApiServer, free_port
 from producer.api import create_app
+from producer.serving import UVICORN_OPTIONS
 from worker.logs import configure_logging
 from worker.settings import load_settings
 
