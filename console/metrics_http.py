@@ -1,15 +1,19 @@
 """GET /metrics: the Prometheus text exposition of everything ticketflow's Redis knows (see `worker.metrics`).
 
 Mounted by `producer.api.create_app`, which puts the app's Redis client and settings on `app.state`.
-Scrapes run the fold in a worker thread so a slow Redis never blocks the event loop.
+Scrapes run the fold in a worker thread so a slow Redis never blocks the event loop. With
+`TICKETFLOW_METRICS_TOKEN` set, a scrape needs `Authorization: Bearer <token>` (Prometheus:
+`authorization: {credentials: ...}`); the ticket tokens do not open it, nor it them.
 """
 
 from __future__ import annotations
 
+import hmac
+
 import redis
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from worker.archive.metrics import seed_counters
@@ -44,5 +48,9 @@ def render(r: redis.Redis, settings: Settings) -> bytes:
 async def metrics(request: Request) -> Response:
     """Prometheus scrape endpoint."""
     r, settings = _state(request)
+    if settings.metrics_token is not None:
+        got = request.headers.get("authorization", "")
+        if not hmac.compare_digest(got.encode(), f"Bearer {settings.metrics_token.get_secret_value()}".encode()):
+            return JSONResponse({"error": "unauthorized", "detail": "a valid 'Authorization: Bearer <TICKETFLOW_METRICS_TOKEN>' header is required"}, status_code=401)
     body = await run_in_threadpool(render, r, settings)
     return Response(content=body, media_type=CONTENT_TYPE_LATEST)

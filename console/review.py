@@ -1,12 +1,16 @@
 """The quality-review page: a person checks a sample of the bot's automatic answers.
 
   GET  /review                 the oldest sampled auto-reply without a verdict (`?after=ID` skips past ID)
+  GET  /review/{entry_id}      one reviewed entry again, with its verdict, to re-grade it
   POST /review/{entry_id}      form: verdict=correct|incorrect, note, csrf -> 303 back to /review
 
 Every route needs the review token (`TICKETFLOW_REVIEW_TOKEN`): `Authorization: Bearer <token>`, or
 HTTP Basic with the token as password (the user name is recorded as the reviewer). Without a token
 configured the page is off (503), never open. Forms carry an HMAC of the entry id under the token, so
-a page elsewhere cannot post verdicts with the reviewer's browser credentials.
+a page elsewhere cannot post verdicts with the reviewer's browser credentials; the form token also
+expires (`TICKETFLOW_REVIEW_FORM_TTL_S`) and is good once (console/review_forms.py). A verdict is
+given once: posting another is refused (409) unless the form came from the re-grade page, and a
+re-grade is stored with the verdict it replaced (`outcomes.review_changes`).
 
 The page is one HTML document with inline CSS and JS under a nonce (no external asset, no CDN) and
 works from the keyboard alone: c = correct, i = incorrect (type the note, Enter saves), n = note,
@@ -17,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import html
 import json
@@ -34,6 +37,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
+from console import review_forms
+from worker import clock
 from worker.archive.query import result_at
 from worker.archive.schema import archive_engine
 from worker.metrics import fold_results
@@ -84,9 +89,9 @@ def require_reviewer(request: Request) -> str:
 router = APIRouter(prefix="/review", dependencies=[Depends(require_reviewer)], include_in_schema=False)
 
 
-def csrf_for(token: str, entry_id: str) -> str:
-    """The form token for one entry: only a page rendered by us knows it."""
-    return hmac.new(token.encode(), f"review:{entry_id}".encode(), hashlib.sha256).hexdigest()
+def csrf_for(token: str, entry_id: str, *, now: float | None = None, mode: review_forms.Mode = "grade") -> str:
+    """The form token for one entry: only a page rendered by us knows it, and only for a while."""
+    return review_forms.issue(token, entry_id, clock.now() if now is None else now, mode)
 
 
 def _entry(r: redis.Redis, stream: str, entry_id: str, archive: Engine | None = None) -> dict[str, Any] | None:
@@ -196,8 +201,8 @@ def _when(ts: Any) -> str:
         return "unknown"
 
 
-def render_item(eid: str, res: dict[str, Any], csrf: str, note: str = "") -> str:
-    """The ticket, the reply, what it cites, the reasons, and the verdict form (pure)."""
+def render_item(eid: str, res: dict[str, Any], csrf: str, note: str = "", current: outcomes.Review | None = None) -> str:
+    """The ticket, the reply, what it cites, the reasons, and the verdict form (pure); `current` when re-grading."""
     t = res.get("ticket") or {}
     cls = res.get("classification") or {}
     draft = res.get("draft") or {}
@@ -222,6 +227,7 @@ urgency {_e(cls.get('urgency', '?'))} · action <b>{_e(decision.get('action', '?
 <h3>Cited sections</h3><ol id="citations">{cites}</ol>
 <h3>Retrieved sections</h3><ol id="chunks">{chunks}</ol>
 <h3>Decision reasons</h3><ul id="reasons">{reasons}</ul>
+{f'<p id="current" class="flash">Re-grading: now <b>{_e(current.verdict)}</b> by {_e(current.reviewer)} ({_e(_when(current.at))}){": " + _e(current.note) if current.note else ""}. Saving replaces it and keeps the change on record.</p>' if current else ''}
 <form id="verdict-form" method="post" action="/review/{quote(eid, safe='')}">
 <input type="hidden" name="csrf" value="{_e(csrf)}">
 <h3><label for="note">Note (required when incorrect)</label></h3>
@@ -236,10 +242,12 @@ urgency {_e(cls.get('urgency', '?'))} · action <b>{_e(decision.get('action', '?
 </article>"""
 
 
-def _page(r: redis.Redis, token: str, item: tuple[str, dict[str, Any]] | None, *, flash: str = "", error: str = "", note: str = "") -> tuple[str, str]:
+def _page(r: redis.Redis, token: str, item: tuple[str, dict[str, Any]] | None, *, flash: str = "", error: str = "", note: str = "",
+          current: outcomes.Review | None = None) -> tuple[str, str]:
     nonce = secrets.token_urlsafe(16)
     verdicts = [rv.verdict for rv in outcomes.reviews(r).values()]
-    body = render_item(item[0], item[1], csrf_for(token, item[0]), note) if item else EMPTY
+    mode: review_forms.Mode = "regrade" if current else "grade"
+    body = render_item(item[0], item[1], csrf_for(token, item[0], mode=mode), note, current) if item else EMPTY
     messages = (f'<p class="flash" id="flash" role="status">{_e(flash)}</p>' if flash else "") + (
         f'<p class="error" id="error" role="alert">{_e(error)}</p>' if error else ""
     )
@@ -285,18 +293,32 @@ def _token(settings: Settings) -> str:
     return settings.review_token.get_secret_value()
 
 
+@router.get("/{entry_id}")
+def review_again(entry_id: str, request: Request) -> Response:
+    """One reviewed entry with its verdict, and a form that re-grades it (an explicit, recorded change)."""
+    settings, r = _settings(request), _redis(request)
+    res = _entry(r, settings.results_stream, entry_id, archive_engine(settings))
+    current = outcomes.reviews(r).get(_uid(res)) if res is not None else None
+    if res is None or current is None:
+        raise HTTPException(404, "no reviewed result with this id: see /review for the ones waiting")
+    text, nonce = _page(r, _token(settings), (entry_id, res), current=current)
+    return _html(text, nonce)
+
+
 @router.post("/{entry_id}")
 async def review_submit(entry_id: str, request: Request, reviewer: str = Depends(require_reviewer)) -> Response:
     """Store a verdict for one sampled ticket, then show the next."""
     settings, r = _settings(request), _redis(request)
     form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace"), keep_blank_values=True).items()}
     token = _token(settings)
-    if not hmac.compare_digest(form.get("csrf", "").encode(), csrf_for(token, entry_id).encode()):
-        raise HTTPException(403, "form token missing or wrong: reload the review page")
-    return await run_in_threadpool(_submit, r, settings, token, entry_id, form, reviewer)
+    checked = review_forms.check(token, entry_id, form.get("csrf", ""), clock.now(), settings.review_form_ttl_s)
+    if isinstance(checked, str):
+        raise HTTPException(403, checked)
+    return await run_in_threadpool(_submit, r, settings, token, entry_id, form, reviewer, checked)
 
 
-def _submit(r: redis.Redis, settings: Settings, token: str, entry_id: str, form: dict[str, str], reviewer: str) -> Response:
+def _submit(r: redis.Redis, settings: Settings, token: str, entry_id: str, form: dict[str, str], reviewer: str,
+            checked: tuple[review_forms.Mode, str]) -> Response:
     res = _entry(r, settings.results_stream, entry_id, archive_engine(settings))
     if res is None:
         raise HTTPException(404, "no such result in the results stream")
@@ -304,6 +326,9 @@ def _submit(r: redis.Redis, settings: Settings, token: str, entry_id: str, form:
     queued = r.zscore(outcomes.REVIEW_QUEUE, entry_id) is not None
     if not queued and uid not in outcomes.reviews(r):
         raise HTTPException(404, "this ticket is not in the review sample")
+    mode, signature = checked
+    if not review_forms.spend(r, signature, settings.review_form_ttl_s):
+        raise HTTPException(409, "this form was already sent: reload the review page")
     verdict, note = form.get("verdict", ""), form.get("note", "").strip()
     error = ""
     if verdict not in ("correct", "incorrect"):
@@ -312,10 +337,14 @@ def _submit(r: redis.Redis, settings: Settings, token: str, entry_id: str, form:
         error = "Say what is wrong in the note before marking the reply incorrect."
     else:
         try:
-            outcomes.record_review(r, uid, entry_id, verdict, note, reviewer=reviewer)
+            outcomes.record_review(r, uid, entry_id, verdict, note, reviewer=reviewer, regrade=mode == "regrade")
         except ValidationError as exc:
             error = f"Not saved: {exc.errors()[0].get('msg', 'invalid input')}"
+        except outcomes.VerdictExists as exc:
+            raise HTTPException(409, f"{exc}; open /review/{entry_id} to re-grade it") from exc
     if error:
-        text, nonce = _page(r, token, (entry_id, res), error=error, note=note)
+        review_forms.unspend(r, signature)  # nothing was stored: the reviewer corrects and sends again
+        current = outcomes.reviews(r).get(uid) if mode == "regrade" else None
+        text, nonce = _page(r, token, (entry_id, res), error=error, note=note, current=current)
         return _html(text, nonce, status=422)
     return RedirectResponse(f"/review?saved={quote(uid, safe='')}", status_code=303)

@@ -1,7 +1,7 @@
 """The ingestion API: tickets in (JSON or helpdesk webhooks), where each ticket is, and live events.
 
   POST /v1/tickets               a ticket as JSON -> 202 {id, uid, accepted}; a repeat enqueues nothing
-  GET  /v1/tickets/{id}          queued / at which stage / done, with the result
+  GET  /v1/tickets/{id}          queued / at which stage / done, with the decision, reply and citations
   GET  /v1/tickets/{id}/events   server-sent events: stages, reply deltas when streamed, the decision
   POST /webhooks/zendesk         signed Zendesk webhooks (HMAC-SHA256, timestamp in a replay window)
   POST /webhooks/intercom        signed Intercom notifications (X-Hub-Signature, HMAC-SHA1)
@@ -9,6 +9,12 @@
 
 Every client error is a 4xx with a JSON body `{"error", "detail", "field"?}`; nothing half-parsed is
 enqueued, and bodies above `api_max_body_bytes` are refused with 413 before they are read whole.
+Anything unexpected is a 500 with the same JSON shape and no traceback; the traceback goes to the
+redacting JSON log (worker/logs.py), as do uvicorn's own lines (`serve` runs it with `log_config=None`).
+
+Tokens: `TICKETFLOW_API_TOKEN` writes tickets; `TICKETFLOW_API_READ_TOKEN`, when set, is the only one
+that reads them (unset: the write token reads too). A read shows what the caller needs and nothing of
+the customer's other tickets (producer/ticket_status.py `public_view`).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any, cast
+from urllib.parse import quote
 
 import redis
 from fastapi import FastAPI, Request
@@ -28,8 +35,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from kombu.exceptions import OperationalError
 
-from producer.enqueue import Enqueuer, parse_ticket
-from producer.ticket_status import TicketStatus, read_events, status_of
+from producer.enqueue import Enqueuer, metadata_limits, parse_ticket
+from producer.ticket_status import TicketStatus, public_view, read_events, status_of
+from producer.validation import is_reserved_source
 from producer.webhooks import events as helpdesk_events
 from producer.webhooks import intercom as intercom_hook
 from producer.webhooks import zendesk as zendesk_hook
@@ -117,15 +125,14 @@ def load_json(body: bytes) -> Any:
         raise TicketInvalid(f"body: not valid JSON: {exc}", field="body") from exc
 
 
-HELPDESK_SOURCES = frozenset({"zendesk", "intercom"})
-
-
 def create_app(settings: Settings, *, r: redis.Redis | None = None, enqueuer: Enqueuer | None = None) -> FastAPI:
     """The API, on the Redis and settings given (one client per app, shared by every request)."""
     client = r or redis.Redis.from_url(settings.redis_url, health_check_interval=30)
     enq = enqueuer or Enqueuer(client, settings)
     app = FastAPI(title="ticketflow", version="0.1.0", docs_url="/docs", redoc_url=None)
     api_token = settings.api_token.get_secret_value() if settings.api_token else None
+    read_token = settings.api_read_token.get_secret_value() if settings.api_read_token else api_token
+    limits = metadata_limits(settings)
 
     @app.exception_handler(TicketInvalid)
     async def _invalid(_: Request, exc: TicketInvalid) -> JSONResponse:
@@ -148,13 +155,23 @@ def create_app(settings: Settings, *, r: redis.Redis | None = None, enqueuer: En
         log.error("queue unavailable: %s", exc)
         return _error(503, "unavailable", "the queue is unreachable; retry later", headers={"Retry-After": "5"})
 
-    def _authorized(request: Request) -> JSONResponse | None:
-        if api_token is None:
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Starlette re-raises after this answer, so uvicorn logs the traceback through the JSON
+        # logger; this line says which request it was. The client learns nothing of the code.
+        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        return _error(500, "internal", "the server failed on this request; it is in the server log")
+
+    def _authorized(request: Request, token: str | None = api_token, name: str = "TICKETFLOW_API_TOKEN") -> JSONResponse | None:
+        if token is None:
             return None
         got = request.headers.get("authorization", "")
-        if not hmac.compare_digest(got.encode(), f"Bearer {api_token}".encode()):
-            return _error(401, "unauthorized", "a valid 'Authorization: Bearer <TICKETFLOW_API_TOKEN>' header is required")
+        if not hmac.compare_digest(got.encode(), f"Bearer {token}".encode()):
+            return _error(401, "unauthorized", f"a valid 'Authorization: Bearer <{name}>' header is required")
         return None
+
+    def _may_read(request: Request) -> JSONResponse | None:
+        return _authorized(request, read_token, "TICKETFLOW_API_READ_TOKEN" if settings.api_read_token else "TICKETFLOW_API_TOKEN")
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -192,30 +209,30 @@ def create_app(settings: Settings, *, r: redis.Redis | None = None, enqueuer: En
         """Accept one ticket; a repeat (same source and id) is acknowledged and enqueues nothing."""
         if (denied := _authorized(request)) is not None:
             return denied
-        ticket = parse_ticket(load_json(await request.body()))
-        if ticket.source in HELPDESK_SOURCES:
+        ticket = parse_ticket(load_json(await request.body()), limits=limits)
+        if is_reserved_source(ticket.source):
             # Helpdesk tickets arrive through their signed webhooks; an API client claiming to be one
             # could make the bot post to (and take the dedupe key of) a real helpdesk ticket.
             raise TicketInvalid(f"source {ticket.source!r} is reserved for its signed webhook", field="source")
         res = await run_in_threadpool(enq.enqueue, ticket)
         body = {"id": ticket.id, "uid": res.uid, "source": ticket.source, "accepted": res.accepted, "duplicate": not res.accepted,
-                "status_url": f"/v1/tickets/{ticket.id}?source={ticket.source}"}
+                "status_url": f"/v1/tickets/{quote(ticket.id, safe='')}?source={quote(ticket.source, safe='')}"}
         return JSONResponse(body, status_code=202)
 
     @app.get("/v1/tickets/{ticket_id}")
     def get_ticket(ticket_id: str, request: Request, source: str = "api") -> JSONResponse:
-        """Where the ticket is: queued, at which stage, or done with its result."""
-        if (denied := _authorized(request)) is not None:
+        """Where the ticket is: queued, at which stage, or done with its decision, reply and citations."""
+        if (denied := _may_read(request)) is not None:
             return denied
         st = status_of(client, source, ticket_id)
         if st.status == "unknown":
             return _error(404, "not_found", f"no ticket {source}:{ticket_id} was accepted (or it expired)")
-        return JSONResponse(st.as_dict())
+        return JSONResponse(public_view(st))
 
     @app.get("/v1/tickets/{ticket_id}/events")
     def ticket_events(ticket_id: str, request: Request, source: str = "api", timeout: float = 300.0) -> Any:
         """Server-sent events until the decision: `status`, `stage`, `delta` (reply text), `decision`."""
-        if (denied := _authorized(request)) is not None:
+        if (denied := _may_read(request)) is not None:
             return denied
         if status_of(client, source, ticket_id).status == "unknown":
             return _error(404, "not_found", f"no ticket {source}:{ticket_id} was accepted (or it expired)")
@@ -308,8 +325,8 @@ async def _sse(client: redis.Redis, source: str, ticket_id: str, timeout: float,
             yield _sse_event("status", {"status": st.status, "stage": st.stage})
             last_status = st
         if st.status == "done" and st.result is not None:
-            yield _sse_event("decision", {"decision": st.result.get("decision"), "reply": st.result.get("reply"),
-                                          "citations": ((st.result.get("draft") or {}).get("citations") or [])})
+            view = public_view(st)
+            yield _sse_event("decision", {k: view[k] for k in ("decision", "reply", "citations")})
             return
         now = clock.monotonic()
         if now >= deadline:

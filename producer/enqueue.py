@@ -10,6 +10,7 @@ from typing import Any
 import redis
 from pydantic import ValidationError
 
+from producer.validation import MetadataLimits, clean_ticket_input
 from worker import clock, keys
 from worker.errors import TicketInvalid
 from worker.models import Ticket, TicketResult
@@ -37,8 +38,11 @@ class Enqueued:
     accepted: bool
 
 
-def parse_ticket(data: Any, *, source: str | None = None, line: int | None = None) -> Ticket:
-    """A Ticket from untrusted JSON-like input, or TicketInvalid saying which field is wrong."""
+def parse_ticket(data: Any, *, source: str | None = None, line: int | None = None, limits: MetadataLimits | None = None) -> Ticket:
+    """A Ticket from untrusted JSON-like input, or TicketInvalid saying which field is wrong.
+
+    Every producer comes through here; `producer.validation` says what each field may carry.
+    """
     if isinstance(data, (bytes, str)):
         try:
             data = json.loads(data)
@@ -49,11 +53,20 @@ def parse_ticket(data: Any, *, source: str | None = None, line: int | None = Non
     if source is not None:
         data = {**data, "source": source}
     try:
+        data = clean_ticket_input(data, limits or metadata_limits(get_settings()))
+    except TicketInvalid as exc:
+        raise TicketInvalid(str(exc), field=exc.field, line=line) from exc
+    try:
         return Ticket.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err.get("loc", ()))
         raise TicketInvalid(f"{field or 'ticket'}: {err.get('msg', 'invalid')}", field=field or None, line=line) from exc
+
+
+def metadata_limits(settings: Settings) -> MetadataLimits:
+    """The metadata bounds `settings` set."""
+    return MetadataLimits(settings.metadata_max_depth, settings.metadata_max_keys, settings.metadata_max_bytes)
 
 
 def _start(payload: dict[str, Any], countdown: float | None) -> None:

@@ -1,8 +1,10 @@
 """Running the ingestion API under uvicorn, audibly: the start-up facts, where it listens, one
 access line per request (producer/access_log.py) and a line when it stops.
 
-uvicorn's own loggers stay at WARNING (its access log would repeat ours, with the query string);
-its error path is left as it is.
+uvicorn's own loggers stay at WARNING (its access log would repeat ours, with the query string).
+uvicorn installs no log handler of its own (`log_config=None`): its lines, the traceback of a 500
+among them, reach the root logger, i.e. the redacting JSON handler of worker/logs.py, while the
+client gets the API's JSON 500 (producer/api.py), never traceback text.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from worker.oplog import log_startup
 from worker.settings import Settings
 
 log = logging.getLogger("ticketflow.api")
+UVICORN_OPTIONS: dict[str, Any] = {"log_level": "warning", "log_config": None}
 
 
 def bound_addresses(server: uvicorn.Server) -> list[str]:
@@ -55,10 +58,10 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> None
     if workers > 1:
         # uvicorn needs an import string to fork workers; the factory reads the same environment.
         log.info("listening on http://%s:%d (%d processes)", host, port, workers, extra={"event": "listening"})
-        uvicorn.run("console.cli.ingest:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning")
+        uvicorn.run("console.cli.ingest:app_from_env", factory=True, host=host, port=port, workers=workers, **UVICORN_OPTIONS)
         log.info("stopped", extra={"event": "stopped"})
         return
     from producer.api import create_app
 
-    config = uvicorn.Config(with_access_log(create_app(settings)), host=host, port=port, log_level="warning")
+    config = uvicorn.Config(with_access_log(create_app(settings)), host=host, port=port, **UVICORN_OPTIONS)
     AudibleServer(config).run()

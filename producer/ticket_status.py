@@ -32,8 +32,30 @@ class TicketStatus:
     result: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON for GET /v1/tickets/{id}."""
+        """Everything, the whole result included: for code inside the pipeline, never for an API caller."""
         return {"uid": self.uid, "status": self.status, "stage": self.stage, "result": self.result}
+
+
+def public_view(st: TicketStatus) -> dict[str, Any]:
+    """What GET /v1/tickets/{id} shows: where the ticket is and, once done, the decision, reply, citations, failure.
+
+    Nothing else of the result: its ticket carries the customer's earlier turns (metadata
+    `customer_turns`), which stay inside the pipeline; anyone who can post a ticket under some
+    `customer_id` must not read that customer's history back.
+    """
+    res = st.result or {}
+    decision = res.get("decision") or None
+    failure = res.get("failure") or None
+    return {
+        "uid": st.uid,
+        "status": st.status,
+        "stage": st.stage,
+        "decision": {"action": decision.get("action"), "reasons": list(decision.get("reasons") or [])} if decision else None,
+        "reply": res.get("reply"),
+        "citations": [{k: c.get(k, "") for k in ("doc_id", "title", "section")} for c in ((res.get("draft") or {}).get("citations") or [])],
+        # Which stage gave up and why (automation_failed, ...): the error text stays in the dead-letter view.
+        "failure": {"stage": failure.get("stage"), "reason": failure.get("reason")} if failure else None,
+    }
 
 
 def read_events(r: redis.Redis, source: str, ticket_id: str, *, after: str = "0-0", count: int = 500) -> list[tuple[str, dict[str, str]]]:

@@ -69,6 +69,12 @@ REOPENED_SET = f"{PREFIX}:reopened"
 REOPENED_AT = f"{PREFIX}:reopened:at"
 REVIEW_QUEUE = f"{PREFIX}:review:queue"
 REVIEWS = f"{PREFIX}:review:verdicts"
+REVIEW_CHANGES = f"{PREFIX}:review:changes"  # every re-grade: the verdict replaced and the new one
+
+
+def review_form_key(signature: str) -> str:
+    """Set once a review form (by its signature) has stored a verdict: a form is good once."""
+    return f"{PREFIX}:review:form:{signature[:32]}"
 
 
 def dlq_recorded_key(dedupe: str) -> str:

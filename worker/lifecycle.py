@@ -9,7 +9,7 @@ from typing import Any
 from celery.signals import celeryd_init, worker_process_init, worker_ready
 
 from worker import clock, keys, oplog, runtime
-from worker.reliability.reaper import reap
+from worker.reliability.reaper import reap, reaper_dedupe
 from worker.reliability.retrying import hop_retry_policy
 from worker.settings import get_settings
 from worker.stages.publish import after_publish
@@ -43,7 +43,7 @@ def _reaper_loop(stop: threading.Event) -> None:
             # One reaper at a time across the cluster.
             if r.set(keys.REAPER_LOCK, "1", nx=True, ex=max(int(every) - 1, 1)):
                 n = reap(r, runtime.get_results(), runtime.get_policy(), clock.now(),
-                         on_reaped=lambda s: after_publish(s, dedupe=f"reaper:{s.ticket.uid}"))
+                         on_reaped=lambda s: after_publish(s, dedupe=reaper_dedupe(s.ticket.uid)))
                 if n:
                     log.warning("reaped %d overdue tickets", n)
         except Exception:

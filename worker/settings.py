@@ -126,6 +126,13 @@ class Settings(BaseSettings):
     helpdesk_timeout_s: float = 10.0
     webhook_replay_window_s: int = 300  # signed timestamps older (or newer) than this are refused
     api_max_body_bytes: int = 1_000_000
+    # issue 15: what the door lets in (producer/validation.py) and who may read what
+    metadata_max_depth: int = 8  # nesting of a ticket's metadata (objects and arrays)
+    metadata_max_keys: int = 200  # keys and array items in a ticket's metadata, all levels together
+    metadata_max_bytes: int = 16_384  # a ticket's metadata as JSON
+    api_read_token: SecretStr | None = None  # GET /v1/tickets/...; unset = TICKETFLOW_API_TOKEN reads too
+    metrics_token: SecretStr | None = None  # GET /metrics needs it when set
+    review_form_ttl_s: int = 3600  # a review form's token expires this long after the page was rendered
     poll_page_size: int = 100
 
     # --- archive (issue 19, worker/archive/) ----------------------------------------------------

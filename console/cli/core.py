@@ -126,11 +126,12 @@ def register(app: typer.Typer) -> None:
         """Escalate in-flight tickets that passed their deadline without a result."""
         from worker import clock
         from worker.reliability.reaper import reap as reap_once
+        from worker.reliability.reaper import reaper_dedupe
         from worker.runtime import get_policy, get_redis, get_results
         from worker.stages.publish import after_publish
 
         while True:
-            n = reap_once(get_redis(), get_results(), get_policy(), clock.now(), on_reaped=lambda s: after_publish(s, dedupe=f"reaper:{s.ticket.uid}"))
+            n = reap_once(get_redis(), get_results(), get_policy(), clock.now(), on_reaped=lambda s: after_publish(s, dedupe=reaper_dedupe(s.ticket.uid)))
             typer.echo(json.dumps({"reaped": n}))
             if once:
                 return

@@ -51,10 +51,11 @@ def test_the_jsonl_reader_takes_all_lines_or_none_and_names_the_bad_line(records
     TRIED["load_tickets"] += 1
     path = tmp_path / "tickets.jsonl"
     path.write_bytes(as_jsonl(records))
+    lines = path.read_bytes().count(b"\n")  # a binary record may hold a newline: it is two lines then
     try:
         tickets = load_tickets(path)
     except TicketInvalid as exc:
-        assert exc.line is not None and 1 <= exc.line <= len(records)
+        assert exc.line is not None and 1 <= exc.line <= lines
         assert f":{exc.line}:" in str(exc)
         return
     for t in tickets:

@@ -106,7 +106,7 @@ def test_status_goes_from_queued_to_done_with_the_result(client: TestClient, r: 
     assert client.get("/v1/tickets/S-1").json()["status"] == "queued"
     _publish_later(r, "S-1", 0).join()
     body = client.get("/v1/tickets/S-1").json()
-    assert body["status"] == "done" and body["result"]["decision"]["action"] == "auto_reply"
+    assert body["status"] == "done" and body["decision"]["action"] == "auto_reply" and body["reply"] == "Here is how."
 
 
 def test_events_stream_relays_stages_and_deltas_then_the_decision(client: TestClient, r: redis.Redis) -> None:

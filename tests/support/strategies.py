@@ -68,3 +68,45 @@ def as_jsonl(records: list[Any]) -> bytes:
     for rec in records:
         out += (rec if isinstance(rec, bytes) else json.dumps(rec).encode()) + b"\n"
     return out
+
+
+# What a client can put in a valid JSON string that the pipeline cannot carry as it is (issue 15).
+refused_chars = st.sampled_from(["\ud800", "\udfff", "\x00"])  # refused in every field
+stripped_chars = st.sampled_from(["\r\n", "\t", "\x1b", "\x7f", "\x85", "\u202e", "\u2066", "\u200b", "\ufeff", "\u2028", "\u200f"])  # stripped in text, refused in ids
+hostile_chars = refused_chars | stripped_chars
+_words = st.sampled_from(["refund", "export CSV", "password reset", "é", "👋", "مرحبا", " "])
+hostile_text = st.lists(st.one_of(_words, _words, stripped_chars, stripped_chars, refused_chars, st.text(min_size=1, max_size=12)), max_size=8).map("".join)
+_clean_id = st.text(alphabet="abcdefXYZ0123-_", min_size=1, max_size=8)
+hostile_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True) | hostile_text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(hostile_text, inner, max_size=3),
+    max_leaves=12,
+)
+
+
+def _deep(depth: int) -> dict[str, Any]:
+    meta: dict[str, Any] = {"leaf": "x"}
+    for _ in range(depth):
+        meta = {"k": meta}
+    return meta
+
+
+def _mostly(clean: st.SearchStrategy[Any], hostile: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(clean, clean, clean, hostile)
+
+
+_message = st.lists(_words | stripped_chars | st.text(min_size=1, max_size=12), min_size=1, max_size=8).map(lambda parts: "Help: " + "".join(parts))
+
+# Tickets with usable ids (the door's refusals of ids are tested field by field elsewhere) and hostile
+# free text and metadata: what gets past the door is what the workers must carry.
+hostile_tickets = st.fixed_dictionaries(
+    {"id": _clean_id, "message": _mostly(_message, hostile_text)},
+    optional={
+        "subject": _mostly(_message, hostile_text),
+        "customer_id": st.sampled_from(["c-1", "c-2", "anonymous"]),
+        "conversation_id": _clean_id,
+        "source": st.sampled_from(["api", "shop", "Zendesk"]),
+        "history": st.lists(st.fixed_dictionaries({"role": st.sampled_from(["customer", "agent", "bot"]), "text": _mostly(_message, hostile_text)}), max_size=3),
+        "metadata": st.dictionaries(_mostly(_clean_id, hostile_text), hostile_json, max_size=4) | st.integers(1, 40).map(_deep),
+    },
+)

@@ -73,6 +73,7 @@ class Entry:
     at: float
     result: TicketResult
     replayed: str | None = None
+    raw: str | None = None  # the stored payload, when the result had to be salvaged from it
 
     def row(self) -> dict[str, Any]:
         """The flat view `ticketflow dlq list` prints."""
@@ -85,11 +86,15 @@ class Entry:
             "error": self.error,
             "at": self.at,
             "replayed": self.replayed,
+            "salvaged": self.raw is not None,
         }
 
 
-def record(r: redis.Redis, state: TicketResult, *, kind: Kind, stage: str, error: str, reason: str, dedupe: str) -> str | None:
-    """Add `state` to the dead-letter stream once per `dedupe` (the task id); the entry id, or None if already there."""
+def record(r: redis.Redis, state: TicketResult, *, kind: Kind, stage: str, error: str, reason: str, dedupe: str, raw: str | None = None) -> str | None:
+    """Add `state` to the dead-letter stream once per `dedupe` (the task id); the entry id, or None if already there.
+
+    `raw` is the payload as it was stored, when `state` could only be salvaged from it (the reaper).
+    """
     fields = {
         "ticket_id": state.ticket.uid,
         "kind": kind,
@@ -99,6 +104,8 @@ def record(r: redis.Redis, state: TicketResult, *, kind: Kind, stage: str, error
         "at": f"{clock.now():.3f}",
         "json": state.model_dump_json(),
     }
+    if raw is not None:
+        fields["raw"] = raw
     args: list[Any] = [_RECORDED_TTL_S, _MAXLEN]
     for k, v in fields.items():
         args += [k, v]
@@ -119,6 +126,7 @@ def _entry(eid: Any, data: dict[Any, Any], replayed: dict[str, str]) -> Entry:
         at=float(d.get("at") or 0),
         result=TicketResult.model_validate(json.loads(d["json"])),
         replayed=replayed.get(entry_id),
+        raw=d.get("raw"),
     )
 
 

@@ -9,7 +9,11 @@ Keys (all built here):
   ticketflow:reopened           SET   source:id of reopened tickets
   ticketflow:reopened:at        ZSET  source:id -> when the reopen was recorded (epoch s)
   ticketflow:review:queue       ZSET  results-stream entry id -> entry time (epoch s); pending reviews
-  ticketflow:review:verdicts    HASH  source:id -> Review JSON (the latest verdict wins)
+  ticketflow:review:verdicts    HASH  source:id -> Review JSON (one verdict; a re-grade replaces it)
+  ticketflow:review:changes     LIST  {"previous": Review, "new": Review} for every re-grade, oldest first
+
+A verdict is given once: a second one is refused (`VerdictExists`) unless it is an explicit
+re-grade, which is stored with the verdict it replaces.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ REOPENED_SET = keys.REOPENED_SET
 REOPENED_AT = keys.REOPENED_AT
 REVIEW_QUEUE = keys.REVIEW_QUEUE
 REVIEWS = keys.REVIEWS
+REVIEW_CHANGES = keys.REVIEW_CHANGES
 MAX_NOTE_CHARS = 2000
 
 Verdict = Literal["correct", "incorrect"]
@@ -121,15 +126,44 @@ def pending_reviews(r: redis.Redis, limit: int = 50) -> list[str]:
     return [_text(m) for m in cast(list[Any], r.zrange(REVIEW_QUEUE, 0, limit - 1))]
 
 
-def record_review(r: redis.Redis, uid: str, entry_id: str, verdict: str, note: str = "", *, reviewer: str = "", now: float | None = None) -> Review:
-    """Store a verdict (a second verdict replaces the first) and take the ticket off the queue."""
+class VerdictExists(Exception):
+    """The ticket has a verdict already; changing it is a re-grade."""
+
+    def __init__(self, current: Review) -> None:
+        super().__init__(f"{current.uid} was already reviewed ({current.verdict}, by {current.reviewer or 'someone'})")
+        self.current = current
+
+
+# Verdict, queue removal and (for a re-grade) the change record in one step; no verdict is overwritten unasked.
+_RECORD_REVIEW = """
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if old and ARGV[4] ~= '1' then return old end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZREM', KEYS[2], ARGV[3])
+if old then redis.call('RPUSH', KEYS[3], '{"previous":' .. old .. ',"new":' .. ARGV[2] .. '}') end
+return false
+"""
+
+
+def record_review(
+    r: redis.Redis, uid: str, entry_id: str, verdict: str, note: str = "", *, reviewer: str = "", now: float | None = None, regrade: bool = False
+) -> Review:
+    """Store a verdict and take the ticket off the queue; VerdictExists if it has one and this is no re-grade."""
     at = clock.now() if now is None else now
     review = Review(uid=uid, entry_id=entry_id, verdict=cast(Verdict, verdict), note=note.strip(), reviewer=reviewer, at=at)
-    pipe = r.pipeline(transaction=True)
-    pipe.hset(REVIEWS, uid, review.model_dump_json())
-    pipe.zrem(REVIEW_QUEUE, entry_id)
-    pipe.execute()
+    old = r.eval(_RECORD_REVIEW, 3, REVIEWS, REVIEW_QUEUE, REVIEW_CHANGES, uid, review.model_dump_json(), entry_id, "1" if regrade else "0")
+    if old:
+        raise VerdictExists(Review.model_validate_json(old))
     return review
+
+
+def review_changes(r: redis.Redis) -> list[tuple[Review, Review]]:
+    """Every re-grade, oldest first: (the verdict replaced, the new one)."""
+    out: list[tuple[Review, Review]] = []
+    for raw in cast(list[Any], r.lrange(REVIEW_CHANGES, 0, -1)):
+        d = json.loads(raw)
+        out.append((Review.model_validate(d["previous"]), Review.model_validate(d["new"])))
+    return out
 
 
 def reviews(r: redis.Redis) -> dict[str, Review]:
