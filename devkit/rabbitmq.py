@@ -53,7 +53,7 @@ def amqp_answers(url: str, timeout: float = 2.0) -> bool:
 
     try:
         with Connection(url, connect_timeout=timeout) as conn:
-            conn.ensure_connection(max_retries=1, timeout=timeout)
+            conn.ensure_connection(max_retries=1, timeout=max(int(timeout), 1))
             return True
     except Exception:
         return False

@@ -20,7 +20,7 @@ def create_app(settings: Settings) -> Celery:
     """A Celery app on Redis or RabbitMQ (worker/broker.py) that loses nothing: late acks, redelivery on worker loss, prefetch 1."""
     if not broker.is_amqp(settings):
         brokerfix.apply()  # a Redis restart must not kill the worker (worker/reliability/brokerfix.py)
-    app = Celery("ticketflow", broker=broker.broker_url(settings), include=["worker.tasks", "worker.baretasks", "worker.metrics"],
+    app: Celery = Celery("ticketflow", broker=broker.broker_url(settings), include=["worker.tasks", "worker.baretasks", "worker.metrics"],
                  task_cls=broker.BrokerTask)
     routes = {name: {"queue": settings.io_queue} for name in IO_TASKS}
     routes.update({name: {"queue": settings.cpu_queue} for name in CPU_TASKS})
