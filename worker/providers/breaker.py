@@ -223,6 +223,14 @@ def statuses(r: redis.Redis) -> Iterator[BreakerStatus]:
         yield BreakerStatus(provider, model, state, retry_in, int(h.get("failures", "0")), int(h.get("opened", "0")), int(h.get("probes", "0")))
 
 
+def breaker_rows(r: redis.Redis) -> list[dict[str, Any]]:
+    """Every breaker Redis holds, as JSON rows (`/readyz`); empty when no provider failed lately."""
+    try:
+        return sorted((b.row() for b in statuses(r)), key=lambda row: (row["provider"], row["model"]))
+    except redis.RedisError:
+        return []
+
+
 def breaker_for(provider: str, *, redis_url: str, failures: int, window_s: float, cooldown_s: float, lease_s: float) -> Breaker:
     """A provider's breaker on the cluster's Redis (off when `failures` is 0)."""
     r = redis.Redis.from_url(redis_url, health_check_interval=30) if failures > 0 else None
