@@ -17,6 +17,7 @@ import pytest
 import redis
 
 from devkit.services import EmbeddedRedis, Workers, redis_answers, redis_server_executable, worker_command
+from tests.support.brokers import rabbit_node  # noqa: F401  (fixture: a RabbitMQ node of the session's own)
 from tests.support.databases import archive, archive_url  # noqa: F401  (fixtures: an archive on SQLite and on PostgreSQL)
 from tests.support.models import fake  # noqa: F401  (fixture: a fake model API server per test)
 
