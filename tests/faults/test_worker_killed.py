@@ -97,3 +97,4 @@ def test_a_worker_killed_mid_stage_loses_no_ticket_and_posts_no_reply_twice(
         assert survivor.alive()
         if broker.name == "rabbitmq":  # nothing lost in transit: every ticket answered by the pipeline
             assert reaped == [], [res["ticket"]["id"] for res in reaped]
+            assert not [res for res in results(r) if res.get("failure")], "a ticket failed over a broker fault"
