@@ -92,3 +92,13 @@ def enqueue(env: dict[str, str], tickets: list[dict[str, Any]], *, source: str |
     out = subprocess.run([sys.executable, "-m", "tests.support.enqueue_child"], input=spec, env={**os.environ, **env},
                          capture_output=True, text=True, timeout=120, check=True)
     return int(out.stdout.strip().splitlines()[-1])
+
+
+def warm_up(env: dict[str, str], r: redis.Redis, timeout: float = 90.0) -> None:
+    """Put one ticket through the started workers (so a timed fault starts with them ready), then forget its result."""
+    assert enqueue(env, [{"id": "warm-up", "customer_id": "warm-up", "message": "How do I reset my password?"}]) == 1
+    deadline = time.monotonic() + timeout
+    while r.xlen("ticketflow:results") < 1:
+        assert time.monotonic() < deadline, "the workers answered no ticket"
+        time.sleep(0.2)
+    r.delete("ticketflow:results")
