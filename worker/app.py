@@ -20,8 +20,7 @@ def create_app(settings: Settings) -> Celery:
     """A Celery app on Redis or RabbitMQ (worker/broker.py) that loses nothing: late acks, redelivery on worker loss, prefetch 1."""
     if not broker.is_amqp(settings):
         brokerfix.apply()  # a Redis restart must not kill the worker (worker/reliability/brokerfix.py)
-    app: Celery = Celery("ticketflow", broker=broker.broker_url(settings), include=["worker.tasks", "worker.baretasks", "worker.metrics"],
-                 task_cls=broker.BrokerTask)
+    app: Celery = broker.BrokerCelery("ticketflow", broker=broker.broker_url(settings), include=["worker.tasks", "worker.baretasks", "worker.metrics"])
     routes = {name: {"queue": settings.io_queue} for name in IO_TASKS}
     routes.update({name: {"queue": settings.cpu_queue} for name in CPU_TASKS})
     routes["ticketflow.deliver"] = {"queue": settings.deliver_queue}  # the I/O queue unless split off

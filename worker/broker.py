@@ -14,7 +14,7 @@ task messages move. On RabbitMQ a task is never lost in transit:
   (for quorum queues) parks them in the broker's `celery_delayed_*` queues, which is why each
   queue is bound to a topic exchange of its own name (a direct exchange would disable it). Its
   delays are whole seconds, and a countdown below one second makes Celery refuse the publish (the
-  retry is then rejected and its message dropped): `BrokerTask` rounds every countdown up.
+  retry is then rejected and its message dropped): `BrokerCelery` rounds every countdown up.
 
 Routing is the same on both brokers: the task -> queue map in worker/app.py.
 """
@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from celery import Task
+from celery import Celery
 from kombu import Exchange, Queue
 
 from worker.settings import Settings
@@ -85,11 +85,11 @@ def whole_seconds(countdown: float | None) -> float | None:
     return float(math.ceil(countdown))
 
 
-class BrokerTask(Task):  # type: ignore[type-arg]
-    """Every ticketflow task: on RabbitMQ its countdowns (retries, debounce) are whole seconds."""
+class BrokerCelery(Celery):
+    """The Celery app, whose every publish on RabbitMQ carries a whole-second countdown (retries, debounce)."""
 
-    def apply_async(self, args: Any = None, kwargs: Any = None, task_id: str | None = None, producer: Any = None,
-                    link: Any = None, link_error: Any = None, shadow: str | None = None, **options: Any) -> Any:
-        if options.get("countdown") and str(self.app.conf.broker_url or "").startswith(("amqp://", "amqps://", "pyamqp://")):
-            options["countdown"] = whole_seconds(options["countdown"])
-        return super().apply_async(args, kwargs, task_id, producer, link, link_error, shadow, **options)
+    def send_task(self, name: str, args: Any = None, kwargs: Any = None, countdown: float | None = None, eta: Any = None, **options: Any) -> Any:  # type: ignore[override]
+        """Celery's send_task; on AMQP a fractional countdown is rounded up (see whole_seconds)."""
+        if countdown and str(self.conf.broker_url or "").startswith(("amqp://", "amqps://", "pyamqp://")):
+            countdown = whole_seconds(countdown)
+        return super().send_task(name, args, kwargs, countdown=countdown, eta=eta, **options)
