@@ -19,7 +19,7 @@ from devkit.fakes.models import FakeModelServer
 from devkit.services import Workers
 from tests.support import brokers
 from tests.support.brokers import BrokerUnderTest
-from tests.support.faults import QUESTIONS, report, results, wait_until
+from tests.support.faults import QUESTIONS, outage_env, report, results, wait_until
 from worker import keys
 from worker.models import Ticket, TicketResult
 from worker.providers.local import LocalProvider
@@ -46,12 +46,7 @@ def model_api() -> Iterator[FakeModelServer]:
 def _env(broker: BrokerUnderTest, model_api: FakeModelServer, **extra: str) -> dict[str, str]:
     return {
         **broker.env,
-        "TICKETFLOW_PROVIDER": "anthropic",
-        "ANTHROPIC_API_KEY": "test-key",
-        "TICKETFLOW_ANTHROPIC_BASE_URL": model_api.base_url,
-        "TICKETFLOW_RETRY_MAX": "3",
-        "TICKETFLOW_RETRY_BACKOFF_S": "1",
-        "TICKETFLOW_RETRY_BACKOFF_MAX_S": "4",
+        **outage_env(model_api.base_url),
         # the defaults, spelled out: 5 outage failures within 10 s open it for 2 s
         "TICKETFLOW_BREAKER_FAILURES": "5",
         "TICKETFLOW_BREAKER_WINDOW_S": "10",

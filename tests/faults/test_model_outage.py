@@ -19,7 +19,7 @@ from devkit.fakes.models import FakeModelServer
 from devkit.services import Workers
 from tests.support import brokers
 from tests.support.brokers import BrokerUnderTest
-from tests.support.faults import QUESTIONS, report, results, wait_until
+from tests.support.faults import QUESTIONS, outage_env, report, results, wait_until
 from worker.reliability import dlq
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration]
@@ -44,13 +44,8 @@ def test_an_outage_of_529_ends_in_escalations_with_a_reason_then_traffic_flows_a
 ) -> None:
     env = {
         **broker.env,
+        **outage_env(model_api.base_url),
         "TICKETFLOW_BREAKER_FAILURES": "0",  # every call reaches the API: this test is about the retries alone
-        "TICKETFLOW_PROVIDER": "anthropic",
-        "ANTHROPIC_API_KEY": "test-key",
-        "TICKETFLOW_ANTHROPIC_BASE_URL": model_api.base_url,
-        "TICKETFLOW_RETRY_MAX": "3",
-        "TICKETFLOW_RETRY_BACKOFF_S": "1",
-        "TICKETFLOW_RETRY_BACKOFF_MAX_S": "4",
     }
     start_workers(n=2, env=env, concurrency=8)
     brokers.warm_up({**use_env, **env}, r)

@@ -24,6 +24,18 @@ QUESTIONS = (
 )
 
 
+def outage_env(model_base_url: str) -> dict[str, str]:
+    """Workers on the Anthropic SDK against the fake model API, with short retries (1 + 3 tries, 1-4 s apart)."""
+    return {
+        "TICKETFLOW_PROVIDER": "anthropic",
+        "ANTHROPIC_API_KEY": "test-key",
+        "TICKETFLOW_ANTHROPIC_BASE_URL": model_base_url,
+        "TICKETFLOW_RETRY_MAX": "3",
+        "TICKETFLOW_RETRY_BACKOFF_S": "1",
+        "TICKETFLOW_RETRY_BACKOFF_MAX_S": "4",
+    }
+
+
 def zendesk_env(zd: FakeZendesk) -> dict[str, str]:
     """Worker environment with the Zendesk sink pointed at the fake."""
     return {
