@@ -62,14 +62,15 @@ def test_the_broker_killed_and_restarted_mid_run_loses_nothing(start_workers: Ca
                 "ANTHROPIC_API_KEY": "test-key",
                 "TICKETFLOW_ANTHROPIC_BASE_URL": model_api.base_url,
                 "TICKETFLOW_VISIBILITY_TIMEOUT_S": "5",
-                "TICKETFLOW_INFLIGHT_DEADLINE_S": "60",
+                "TICKETFLOW_INFLIGHT_DEADLINE_S": "90",  # from the enqueue, before the workers start
             }
-            # given two workers on a Redis that writes every change to its append-only file
-            workers = start_workers(n=2, env=env, concurrency=8)
-            # (the producer sets each ticket's deadline: it must see the same one as the workers)
+            # given 60 tickets queued (the producer sets each ticket's deadline: it must see the same one as
+            # the workers), then two workers on a Redis that writes every change to its append-only file;
+            # queued first, so the kill lands mid-run however long the enqueue takes
             assert _enqueue_with_cli(env, tmp_path)["enqueued"] == TICKETS
+            workers = start_workers(n=2, env=env, concurrency=8)
             r = redis.Redis.from_url(server.url)
-            assert wait_until(lambda: r.xlen("ticketflow:results") >= 10, 60)
+            assert wait_until(lambda: r.xlen("ticketflow:results") >= 10, 90, step=0.05)
             # when the broker dies (SIGKILL) mid-run and comes back on the same port
             before = int(r.xlen("ticketflow:results"))
             _kill_and_restart(broker, server)
