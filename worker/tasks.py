@@ -138,12 +138,6 @@ def deliver_task(self: Task, payload: dict[str, Any]) -> None:
     """Write the result back to its helpdesk: a public reply and close, or an internal note."""
     settings = get_settings()
     state = TicketResult.model_validate(payload)
-    if (self.request.delivery_info or {}).get("redelivered") and not self.request.retries:
-        # A worker died holding this write-back: a post it had on the wire may still land. Checked at once
-        # (RabbitMQ redelivers the moment the connection drops) the helpdesk may not show it yet, and the
-        # sink would post a second time; after the helpdesk timeout it has landed or failed.
-        log.warning("write-back redelivered; checking the helpdesk in %.0fs", settings.helpdesk_timeout_s, extra={"ticket_id": state.ticket.uid})
-        raise self.retry(countdown=settings.helpdesk_timeout_s)
     try:
         deliver(state, settings, runtime.get_redis())
     except Exception as exc:
