@@ -68,8 +68,6 @@ class Settings(BaseSettings):
     classifier_model: Path | None = None  # model file written by `ticketflow train`; None = the bundled general model
     company_name: str = "our company"
     company_description: str = "a product or service whose help centre is given below"
-
-
     # issue 16: a cluster-wide circuit breaker per provider and model (worker/providers/breaker.py), and failover
     breaker_failures: int = 5  # transient failures (5xx, 529, timeouts, connection errors) within the window that open it; 0 = off
     breaker_window_s: float = 10.0
