@@ -26,7 +26,7 @@ from worker.providers.local import LocalProvider
 from worker.settings import load_settings
 from worker.stages.escalate import policy_from
 from worker.stages.pipeline import run_inline
-from worker.stages.retrieve import build_retriever
+from worker.retrieval.retriever import build_retriever
 from worker.state.conversation import MemoryTopics
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration]
