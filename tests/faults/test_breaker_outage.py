@@ -23,10 +23,10 @@ from tests.support.faults import QUESTIONS, outage_env, report, results, wait_un
 from worker import keys
 from worker.models import Ticket, TicketResult
 from worker.providers.local import LocalProvider
+from worker.retrieval.retriever import build_retriever
 from worker.settings import load_settings
 from worker.stages.escalate import policy_from
 from worker.stages.pipeline import run_inline
-from worker.retrieval.retriever import build_retriever
 from worker.state.conversation import MemoryTopics
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration]
