@@ -5,7 +5,7 @@
   GET  /v1/tickets/{id}/events   server-sent events: stages, reply deltas when streamed, the decision
   POST /webhooks/zendesk         signed Zendesk webhooks (HMAC-SHA256, timestamp in a replay window)
   POST /webhooks/intercom        signed Intercom notifications (X-Hub-Signature, HMAC-SHA1)
-  GET  /healthz, /readyz         alive; Redis reachable and the help-centre index fresh
+  GET  /healthz, /readyz         alive; Redis reachable and the help-centre index fresh (+ each provider's circuit breaker)
 
 Every client error is a 4xx with a JSON body `{"error", "detail", "field"?}`; nothing half-parsed is
 enqueued, and bodies above `api_max_body_bytes` are refused with 413 before they are read whole.
@@ -44,6 +44,7 @@ from producer.webhooks import zendesk as zendesk_hook
 from producer.webhooks.signatures import SignatureInvalid, verify_intercom, verify_zendesk
 from worker import clock
 from worker.errors import TicketInvalid
+from worker.providers.breaker import breaker_rows
 from worker.settings import Settings
 from worker.sinks.progress import EVENT_TYPES
 
@@ -202,6 +203,9 @@ def create_app(settings: Settings, *, r: redis.Redis | None = None, enqueuer: En
                 detail["index_sync"] = f"unknown: {type(exc).__name__}"
         ok = all(v == "ok" for v in checks.values())
         body: dict[str, Any] = {"status": "ready" if ok else "not_ready", "checks": checks, **({"detail": detail} if detail else {})}
+        if checks["redis"] == "ok":
+            # Shown, not judged: with a breaker open tickets are still accepted (they wait, or run on the fallback).
+            body["breakers"] = breaker_rows(client)
         return JSONResponse(body, status_code=200 if ok else 503)
 
     @app.post("/v1/tickets", status_code=202)

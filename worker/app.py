@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import Celery
 
-from worker import logs
+from worker import broker, logs
 from worker.reliability import brokerfix
 from worker.settings import Settings, get_settings
 
@@ -17,9 +17,10 @@ REPR_MAX_CHARS = 64
 
 
 def create_app(settings: Settings) -> Celery:
-    """A Celery app on Redis that loses nothing: late acks, redelivery on worker loss, prefetch 1."""
-    brokerfix.apply()  # a Redis restart must not kill the worker (worker/reliability/brokerfix.py)
-    app = Celery("ticketflow", broker=settings.redis_url, include=["worker.tasks", "worker.baretasks", "worker.metrics"])
+    """A Celery app on Redis or RabbitMQ (worker/broker.py) that loses nothing: late acks, redelivery on worker loss, prefetch 1."""
+    if not broker.is_amqp(settings):
+        brokerfix.apply()  # a Redis restart must not kill the worker (worker/reliability/brokerfix.py)
+    app: Celery = broker.BrokerCelery("ticketflow", broker=broker.broker_url(settings), include=["worker.tasks", "worker.baretasks", "worker.metrics"])
     routes = {name: {"queue": settings.io_queue} for name in IO_TASKS}
     routes.update({name: {"queue": settings.cpu_queue} for name in CPU_TASKS})
     routes["ticketflow.deliver"] = {"queue": settings.deliver_queue}  # the I/O queue unless split off
@@ -36,17 +37,7 @@ def create_app(settings: Settings) -> Celery:
         task_time_limit=settings.task_time_limit_s,
         task_default_queue=settings.cpu_queue,
         task_routes=routes,
-        task_queues=None,
-        broker_transport_options={
-            "visibility_timeout": settings.visibility_timeout_s,
-            # kombu sweeps for a dead worker's unacknowledged tasks every interval x throttle seconds
-            # (10 x 10 by default): with one sweep every few seconds they come back right after the
-            # visibility timeout instead of up to 100 s later.
-            "unacked_restore_interval": max(1, min(10, settings.visibility_timeout_s // 2)),
-            "unacked_restore_throttle": 1,
-            "socket_keepalive": True,
-            "retry_on_timeout": True,
-        },
+        **broker.broker_conf(settings),  # Redis or RabbitMQ: URL, transport options, queue declarations
         broker_connection_retry_on_startup=True,
         broker_connection_max_retries=None,
         broker_pool_limit=10,

@@ -145,3 +145,8 @@ def index_snapshot_key(version: str) -> str:
 def index_state_key(version: str) -> str:
     """The sync state (articles and cursors per source) the version was built from."""
     return index_key(f"state:{version}")
+
+
+def breaker_key(provider: str, model: str) -> str:
+    """A provider's circuit breaker for one model (worker/providers/breaker.py)."""
+    return f"{PREFIX}:breaker:{provider}:{model}"

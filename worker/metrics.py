@@ -20,6 +20,7 @@ Names (all prefixed `ticketflow_`), from the stream, cumulative:
 Read from Redis at scrape time, gauges:
   queue_depth{queue}  broker_unacked  inflight_tickets  dlq_entries  results_stream_entries
   review_pending  reviews{verdict}  reopened_tickets
+  provider_breaker_state{provider,model} (0 closed, 1 half open, 2 open)  provider_breaker_opened{provider,model}
 Help-centre sync (worker/retrieval/sync/), gauges:
   index_sync_ok{source}  index_sync_last_success_timestamp_seconds{source}  index_sync_failures_total{source}
   index_version_age_seconds   (the version in a Redis store)
@@ -262,6 +263,7 @@ class RedisCollector(Collector):
         yield verdicts
         yield GaugeMetricFamily(f"{NS}_reopened_tickets", "Tickets the bot solved that the customer reopened.", value=int(self.r.scard(outcomes.REOPENED_SET)))
         yield from index_sync_families(self.r)
+        yield from breaker_families(self.r)
 
 
 def index_sync_families(r: redis.Redis, now: float | None = None) -> Iterator[Any]:
@@ -279,6 +281,19 @@ def index_sync_families(r: redis.Redis, now: float | None = None) -> Iterator[An
     meta = index_status.current_meta(r)
     if meta is not None:
         yield GaugeMetricFamily(f"{NS}_index_version_age_seconds", "Age of the index version the cluster serves.", value=now - float(meta.get("published_at", now)))
+
+
+def breaker_families(r: redis.Redis) -> Iterator[Any]:
+    """Each provider/model circuit breaker: its state (0 closed, 1 half open, 2 open) and how often it opened."""
+    from worker.providers.breaker import STATE_CODES, statuses
+
+    state = GaugeMetricFamily(f"{NS}_provider_breaker_state", "Circuit breaker per provider and model: 0 closed, 1 half open (probing), 2 open.", labels=["provider", "model"])
+    opened = GaugeMetricFamily(f"{NS}_provider_breaker_opened", "Times the breaker opened since its last close.", labels=["provider", "model"])
+    for b in statuses(r):
+        state.add_metric([b.provider, b.model], STATE_CODES.get(b.state, 0))
+        opened.add_metric([b.provider, b.model], b.opened)
+    yield state
+    yield opened
 
 
 # ---- worker processes --------------------------------------------------------------------------

@@ -141,6 +141,7 @@ class Usage(BaseModel):
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
     cost_usd: float = 0.0
+    fallback_for: str | None = None  # "provider/model" whose open circuit breaker sent this call to `provider` instead
 
 
 class Failure(BaseModel):

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
 
     # --- queue -----------------------------------------------------------------------------
     redis_url: str = Field(default="redis://127.0.0.1:6379/0", validation_alias="REDIS_URL")
+    broker_url: str = ""  # amqp://... : RabbitMQ carries the tasks (Redis stays the store); "" = REDIS_URL (worker/broker.py)
+    broker_queue_type: Literal["quorum", "classic"] = "quorum"  # RabbitMQ queues: quorum (replicated, RabbitMQ 3.10+) or classic
     results_stream: str = keys.RESULTS_STREAM
     results_maxlen: int = 1_000_000
     dedupe_ttl_s: int = 7 * 24 * 3600
@@ -66,6 +68,11 @@ class Settings(BaseSettings):
     classifier_model: Path | None = None  # model file written by `ticketflow train`; None = the bundled general model
     company_name: str = "our company"
     company_description: str = "a product or service whose help centre is given below"
+    # issue 16: a cluster-wide circuit breaker per provider and model (worker/providers/breaker.py), and failover
+    breaker_failures: int = 5  # transient failures (5xx, 529, timeouts, connection errors) within the window that open it; 0 = off
+    breaker_window_s: float = 10.0
+    breaker_cooldown_s: float = 2.0  # calls stop this long, then one probe call; success closes, failure reopens
+    fallback_provider: Literal["", "local", "anthropic", "openai"] = ""  # runs the stage while the primary's breaker is open
 
     # --- retrieval -------------------------------------------------------------------------
     corpus_dir: Path = ROOT / "corpus" / "help"
@@ -161,6 +168,12 @@ class Settings(BaseSettings):
                 raise ValueError(f"{var}=anthropic needs ANTHROPIC_API_KEY")
             if chosen == "openai" and self.openai_api_key is None:
                 raise ValueError(f"{var}=openai needs OPENAI_API_KEY")
+        if self.fallback_provider == "anthropic" and self.anthropic_api_key is None:
+            raise ValueError("TICKETFLOW_FALLBACK_PROVIDER=anthropic needs ANTHROPIC_API_KEY")
+        if self.fallback_provider == "openai" and self.openai_api_key is None:
+            raise ValueError("TICKETFLOW_FALLBACK_PROVIDER=openai needs OPENAI_API_KEY")
+        if self.broker_url and not self.broker_url.startswith(("amqp://", "amqps://", "pyamqp://", "redis://", "rediss://")):
+            raise ValueError("TICKETFLOW_BROKER_URL is amqp://user:pass@host:5672/vhost (RabbitMQ) or redis://...")
         if self.retrieval_embeddings == "openai" and self.openai_api_key is None:
             raise ValueError("TICKETFLOW_RETRIEVAL_EMBEDDINGS=openai needs OPENAI_API_KEY")
         if not 0.0 <= self.retrieval_min_score <= 1.0:

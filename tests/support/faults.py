@@ -24,6 +24,18 @@ QUESTIONS = (
 )
 
 
+def outage_env(model_base_url: str) -> dict[str, str]:
+    """Workers on the Anthropic SDK against the fake model API, with short retries (1 + 3 tries, 1-4 s apart)."""
+    return {
+        "TICKETFLOW_PROVIDER": "anthropic",
+        "ANTHROPIC_API_KEY": "test-key",
+        "TICKETFLOW_ANTHROPIC_BASE_URL": model_base_url,
+        "TICKETFLOW_RETRY_MAX": "3",
+        "TICKETFLOW_RETRY_BACKOFF_S": "1",
+        "TICKETFLOW_RETRY_BACKOFF_MAX_S": "4",
+    }
+
+
 def zendesk_env(zd: FakeZendesk) -> dict[str, str]:
     """Worker environment with the Zendesk sink pointed at the fake."""
     return {
@@ -39,16 +51,20 @@ def fake_zendesk() -> FakeZendesk:
     return FakeZendesk(email=ZD_EMAIL, token=ZD_TOKEN, bot_user_id=BOT_USER)
 
 
-def enqueue_zendesk(r: redis.Redis, zd: FakeZendesk, ids: range, *, run_id: str | None = None, **overrides: Any) -> int:
-    """Create the tickets in the fake Zendesk and enqueue them as webhooks would; returns how many were accepted."""
-    enq = Enqueuer(r, load_settings(**overrides))
-    accepted = 0
+def zendesk_tickets(zd: FakeZendesk, ids: range) -> list[dict[str, Any]]:
+    """Create the tickets in the fake Zendesk; the ticket JSON a webhook would enqueue for each (source `zendesk`)."""
+    out = []
     for i in ids:
         text = QUESTIONS[i % len(QUESTIONS)]
         zd.add_ticket(i, text, subject="help")
-        t = parse_ticket({"id": str(i), "customer_id": f"cust{i}", "subject": "help", "message": text, "metadata": {"zendesk_ticket_id": i}}, source="zendesk")
-        accepted += enq.enqueue(t, run_id=run_id).accepted
-    return accepted
+        out.append({"id": str(i), "customer_id": f"cust{i}", "subject": "help", "message": text, "metadata": {"zendesk_ticket_id": i}})
+    return out
+
+
+def enqueue_zendesk(r: redis.Redis, zd: FakeZendesk, ids: range, *, run_id: str | None = None, **overrides: Any) -> int:
+    """Create the tickets in the fake Zendesk and enqueue them as webhooks would; returns how many were accepted."""
+    enq = Enqueuer(r, load_settings(**overrides))
+    return sum(enq.enqueue(parse_ticket(t, source="zendesk"), run_id=run_id).accepted for t in zendesk_tickets(zd, ids))
 
 
 def results(r: redis.Redis, stream: str = "ticketflow:results") -> list[dict[str, Any]]:

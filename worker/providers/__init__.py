@@ -34,6 +34,21 @@ def _build(kind: str, settings: Settings) -> Provider:
     return LocalProvider.from_settings(settings)
 
 
+def _guarded(kind: str, settings: Settings, *, with_fallback: bool = True) -> Provider:
+    """A model API behind its cluster-wide circuit breaker (and the fallback, if one is set); `local` as it is."""
+    provider = _build(kind, settings)
+    if kind == "local":
+        return provider
+    from worker.providers.breaker import breaker_for
+    from worker.providers.guarded import GuardedProvider
+
+    breaker = breaker_for(kind, redis_url=settings.redis_url, failures=settings.breaker_failures, window_s=settings.breaker_window_s,
+                          cooldown_s=settings.breaker_cooldown_s, lease_s=settings.provider_timeout_s + 5)
+    other = settings.fallback_provider
+    fallback = _guarded(other, settings, with_fallback=False) if with_fallback and other and other != kind else None
+    return GuardedProvider(provider, breaker, fallback)
+
+
 def build_provider(settings: Settings) -> Provider:
     """The provider the settings name; SDK clients are built here, once per process."""
     if settings.provider_factory:
@@ -41,7 +56,7 @@ def build_provider(settings: Settings) -> Provider:
     classify_kind = settings.classify_provider or settings.provider
     generate_kind = settings.generate_provider or settings.provider
     if classify_kind == generate_kind:
-        return _build(classify_kind, settings)
+        return _guarded(classify_kind, settings)
     from worker.providers.split import SplitProvider
 
-    return SplitProvider(_build(classify_kind, settings), _build(generate_kind, settings))
+    return SplitProvider(_guarded(classify_kind, settings), _guarded(generate_kind, settings))

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import amqp.exceptions
 import redis
 from celery.exceptions import SoftTimeLimitExceeded
 from kombu.exceptions import OperationalError
@@ -27,8 +28,9 @@ if TYPE_CHECKING:
 
 # Redis away (restarting, loading its append-only file, a network blip). redis-py's errors are not the
 # builtin ConnectionError/TimeoutError, so they are named here; BusyLoadingError is a ConnectionError.
-# kombu's OperationalError: a publish to the broker gave up.
-BROKER_DOWN: tuple[type[Exception], ...] = (redis.ConnectionError, redis.TimeoutError, OperationalError)
+# kombu's OperationalError: a publish to the broker gave up. amqp's ConnectionError: RabbitMQ closed the
+# connection (a node restarting, `ConnectionForced`) under a publish or an ack.
+BROKER_DOWN: tuple[type[Exception], ...] = (redis.ConnectionError, redis.TimeoutError, OperationalError, amqp.exceptions.ConnectionError)
 RETRYABLE: tuple[type[Exception], ...] = (*TRANSIENT_ERRORS, *BROKER_DOWN, SoftTimeLimitExceeded)
 RATE_LIMIT_ALLOWANCE = 4  # a spent shared budget gets this many times the tries
 MAX_HINT_S = 3600.0  # a Retry-After beyond an hour is not believed

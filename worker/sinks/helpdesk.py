@@ -9,13 +9,17 @@ Decision -> plan:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import re
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import redis
 
 from worker import keys
 from worker.errors import SinkRejected, SinkUnavailable
@@ -120,6 +124,31 @@ def to_html(text: str) -> str:
 def done_key(sink: str, result: TicketResult) -> str:
     """The Redis marker set once this result is written back."""
     return keys.sink_done_key(sink, result.ticket.uid)
+
+
+_RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+
+
+@contextlib.contextmanager
+def claimed(r: redis.Redis, sink: str, result: TicketResult, ttl_s: float) -> Iterator[None]:
+    """One write-back of a result at a time, cluster-wide: check-then-post is not atomic on the helpdesk.
+
+    Two deliveries of one result can run at once (a redelivered escalate queues the write-back again;
+    RabbitMQ redelivers a dead worker's tasks the moment it dies): both would see no marker and both post.
+    The loser retries (HelpdeskBusy) and then finds the winner's marker. A worker that dies holding the
+    claim keeps it for `ttl_s`, past the helpdesk timeout, so a post it had on the wire lands first.
+    """
+    key = keys.sink_done_key(f"{sink}:claim", result.ticket.uid)
+    token = uuid.uuid4().hex
+    if not r.set(key, token, nx=True, px=int(ttl_s * 1000)):
+        left = r.pttl(key)
+        raise HelpdeskBusy(f"{sink} write-back of {result.ticket.uid} already in progress", sink=sink,
+                           retry_after=max(float(left) / 1000, 0.5) if isinstance(left, int) and left > 0 else ttl_s)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(redis.RedisError):
+            r.eval(_RELEASE, 1, key, token)
 
 
 def closed_key(sink: str, thread_id: str) -> str:

@@ -11,7 +11,7 @@ import redis
 
 from worker.models import TicketResult
 from worker.settings import Settings
-from worker.sinks import intercom, zendesk
+from worker.sinks import helpdesk, intercom, zendesk
 
 
 class Sink(Protocol):
@@ -50,7 +50,8 @@ def deliver(result: TicketResult, settings: Settings, r: redis.Redis) -> None:
     """Send one result to its helpdesk, if it has one."""
     sink = sink_for(result.ticket.source, settings)
     if sink is not None:
-        sink.deliver(result, r)
+        with helpdesk.claimed(r, result.ticket.source, result, ttl_s=2 * settings.helpdesk_timeout_s + 5):
+            sink.deliver(result, r)
 
 
 def close_clients() -> None:
