@@ -45,7 +45,7 @@ def _policy() -> RetryPolicy:
 def _run(task: Task, stage: str, payload: dict[str, Any], step: Callable[[TicketResult], TicketResult]) -> dict[str, Any]:
     """Run one stage on the ticket, then send it to the stage its route says comes next."""
     state = TicketResult.model_validate(payload)
-    state.attempts[stage] = int(task.request.retries) + 1
+    state.attempts[stage] = int(task.request.retries) + 1 - state.deferred.get(stage, 0)  # calls made: breaker waits made none
     if state.failure is None:
         try:
             state = step(state)
@@ -142,9 +142,12 @@ def deliver_task(self: Task, payload: dict[str, Any]) -> None:
         deliver(state, settings, runtime.get_redis())
     except Exception as exc:
         # A write-back's deadline runs from its publish: one that cannot land in time is dead-lettered for replay.
-        wait = plan_retry(exc, retries=int(self.request.retries), started_at=state.completed_at or 0.0, now=clock.now(), policy=_policy())
+        deferred = state.deferred.get("deliver", 0)
+        wait = plan_retry(exc, retries=int(self.request.retries), deferred=deferred, started_at=state.completed_at or 0.0, now=clock.now(), policy=_policy())
         if wait is not None:
-            raise self.retry(exc=exc, countdown=wait) from exc
+            if isinstance(exc, Deferred):  # waiting for another delivery of this result spends no retry
+                payload = {**payload, "deferred": {**payload.get("deferred", {}), "deliver": deferred + 1}}
+            raise self.retry(exc=exc, countdown=wait, args=(payload,)) from exc
         dead_letter(state, "deliver", exc, dedupe=str(self.request.id))
 
 

@@ -22,7 +22,7 @@ import httpx
 import redis
 
 from worker import keys
-from worker.errors import SinkRejected, SinkUnavailable
+from worker.errors import Deferred, SinkRejected, SinkUnavailable
 from worker.models import TicketResult
 from worker.reliability.retrying import retry_after_header
 from worker.settings import Settings
@@ -135,15 +135,16 @@ def claimed(r: redis.Redis, sink: str, result: TicketResult, ttl_s: float) -> It
 
     Two deliveries of one result can run at once (a redelivered escalate queues the write-back again;
     RabbitMQ redelivers a dead worker's tasks the moment it dies): both would see no marker and both post.
-    The loser retries (HelpdeskBusy) and then finds the winner's marker. A worker that dies holding the
+    The loser waits (Deferred, spending no retry) and then finds the winner's marker. A worker that dies holding the
     claim keeps it for `ttl_s`, past the helpdesk timeout, so a post it had on the wire lands first.
     """
     key = keys.sink_done_key(f"{sink}:claim", result.ticket.uid)
     token = uuid.uuid4().hex
     if not r.set(key, token, nx=True, px=int(ttl_s * 1000)):
         left = r.pttl(key)
-        raise HelpdeskBusy(f"{sink} write-back of {result.ticket.uid} already in progress", sink=sink,
-                           retry_after=max(float(left) / 1000, 0.5) if isinstance(left, int) and left > 0 else ttl_s)
+        # Not a failure of this write-back: a wait for the other one (it spends no retry; the deadline still holds).
+        raise Deferred(f"{sink} write-back of {result.ticket.uid} already in progress", provider=sink,
+                       retry_after=max(float(left) / 1000, 0.5) if isinstance(left, int) and left > 0 else ttl_s)
     try:
         yield
     finally:
