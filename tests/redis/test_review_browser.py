@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from console import review
 from devkit.services import free_port
 from tests.support.ops import publish, result
+from tests.support.require import missing
 from worker.settings import load_settings
 from worker.state import outcomes
 
@@ -28,20 +29,14 @@ TOKEN = "browser-review-token"
 CHROMIUM = os.environ.get("TICKETFLOW_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def _missing(msg: str) -> None:
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(msg)
-    pytest.skip(msg)
-
-
 @pytest.fixture
 def sync_api() -> Any:
     try:
         from playwright import sync_api
     except ImportError:
-        _missing("playwright is not installed (pip install -e '.[dev]')")
+        missing("playwright is not installed (pip install -e '.[dev]')")
     if CHROMIUM is None:
-        _missing("no chromium on PATH (apt-get install -y chromium)")
+        missing("no chromium on PATH (apt-get install -y chromium)")
     return sync_api
 
 

@@ -24,16 +24,10 @@ import redis
 
 from devkit import rabbitmq
 from devkit.rabbitmq import RabbitNode
+from tests.support.require import missing
 
 BROKERS = ("redis", "rabbitmq")
 QUEUES = ("ticketflow.io", "ticketflow.cpu")
-
-
-def missing(msg: str) -> None:
-    """Skip locally, fail in CI: a service the tests need is not there."""
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(msg)
-    pytest.skip(msg)
 
 
 @pytest.fixture(scope="session")

@@ -15,15 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from tests.support.require import missing
 from worker.archive.schema import make_engine, migrate
 
 ADMIN_URL = os.environ.get("TICKETFLOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def _no_postgres(msg: str) -> None:
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(msg)
-    pytest.skip(msg)
 
 
 def _admin() -> Engine:
@@ -39,7 +34,7 @@ def postgres_database() -> Iterator[str]:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # no server, no driver, no rights
         admin.dispose()
-        _no_postgres(f"no PostgreSQL at {ADMIN_URL}: {type(exc).__name__}: {exc}"[:300])
+        missing(f"no PostgreSQL at {ADMIN_URL}: {type(exc).__name__}: {exc}"[:300])
     base = ADMIN_URL.rsplit("/", 1)[0]
     try:
         yield f"{base}/{name}"
