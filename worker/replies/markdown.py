@@ -1,10 +1,14 @@
 """A help-centre section as the units a reply is built from, its Markdown rendered for a customer.
 
     section text -> blocks: paragraphs (cut into sentences), list items (numbered or not, each
-                    knowing its list), table rows (each knowing its header), headings dropped
+                    knowing its list), table rows (each knowing its header); a heading is not quoted
+                    but every unit under it knows it (what a block is about helps choose it). A
+                    heading may be plain text (help centres exported without Markdown): a short
+                    title-case or question line right above a paragraph.
                  -> inline clean-up of every unit: emphasis and code marks removed, links as
                     "text (url)", HTML tags stripped, words a tokenizer split apart rejoined
-                    ("can t" -> "can't", "you re" -> "you're", "word , word" -> "word, word")
+                    ("can t" -> "can't", "you re" -> "you're", "word , word" -> "word, word",
+                    "toll - free" -> "toll-free", "family s" -> "family's", '" basics "' -> '"basics"')
 
 Pure functions over strings: what to keep is select.py's decision, how to frame it frames.py's.
 """
@@ -28,6 +32,12 @@ _NEG = re.compile(r"\b(can|won|wouldn|couldn|shouldn|don|doesn|didn|isn|aren|was
 _CLITIC = re.compile(r"\b(I|you|we|they|he|she|it|that|there|here|what|who|let) (ll|re|ve|m|d|s)\b", re.I)
 _SPACE_PUNCT = re.compile(r"\s+([,.;:!?%)\]])")
 _OPEN_SPACE = re.compile(r"([(\[])\s+")
+# Only in text a tokenizer spaced out (" , " between words): elsewhere " - " may be a dash and "s" a letter.
+_TOKENIZED = re.compile(r"\w \, \w|\w \.(?:\s|$)")
+_SPLIT_HYPHEN = re.compile(r"(?<=\w) - (?=\w)")
+_POSSESSIVE = re.compile(r"(?<=[a-z]) s\b(?! [-–])")
+_SPACED_QUOTE = re.compile(r'"\s+([^"]*?)\s+"')
+_PLAIN_HEADING_MAX_WORDS = 10
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,8 @@ class Unit:
     number: int | None = None  # an ordered list item's number
     header: tuple[str, ...] = ()  # a table row's column names
     cells: tuple[str, ...] = ()
+    heading: str = ""  # the (sub)heading the unit sits under, when the section has one inside it
+    depth: int = 0  # a list item's nesting (0 = top level)
 
 
 def inline(text: str) -> str:
@@ -56,6 +68,10 @@ def inline(text: str) -> str:
 
 def repair(text: str) -> str:
     """Rejoin what a tokenizer split ("can t", "you re", "word , word") and fold runs of spaces."""
+    if _TOKENIZED.search(text):
+        text = _SPLIT_HYPHEN.sub("-", text)
+        text = _POSSESSIVE.sub("'s", text)
+        text = _SPACED_QUOTE.sub(r'"\1"', text)
     text = _NEG.sub(r"\1't", text)
     text = _CLITIC.sub(lambda m: f"{m.group(1)}'{m.group(2)}", text)
     text = _SPACE_PUNCT.sub(r"\1", text)
@@ -68,23 +84,38 @@ def sentences(paragraph: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(paragraph) if s.strip()]
 
 
+def is_plain_heading(line: str, following: str) -> bool:
+    """A line of plain text that heads what follows: short, no closing punctuation other than "?", its
+    words capitalised or asking a question, and the next line starting a new sentence."""
+    text, nxt = line.strip(), following.strip()
+    words = text.split()
+    if not words or not nxt or len(words) > _PLAIN_HEADING_MAX_WORDS or text[-1] in ".!:;,)" or not text[0].isupper():
+        return False
+    if not (nxt[0].isupper() or nxt[0].isdigit() or _ITEM.match(nxt)):
+        return False
+    long = [w for w in words if len(w) > 3 and w[0].isalpha()]
+    return text.endswith("?") or bool(long) and all(w[0].isupper() for w in long)
+
+
 def _cells(line: str) -> list[str]:
     return [inline(c) for c in line.strip().strip("|").split("|")]
 
 
 def units(section: str) -> list[Unit]:
-    """Every quotable unit of a section, in order."""
+    """Every quotable unit of a section, in order, each knowing the heading it sits under."""
     out: list[Unit] = []
     block = 0
+    heading = ""
     para: list[str] = []
     table: list[str] = []
     in_list = False
+    lines = [raw.rstrip() for raw in section.splitlines()]
 
     def flush_para() -> None:
         nonlocal block
         if para:
             for s in sentences(inline(" ".join(para))):
-                out.append(Unit("sentence", s, block))
+                out.append(Unit("sentence", s, block, heading=heading))
             para.clear()
             block += 1
 
@@ -97,36 +128,39 @@ def units(section: str) -> list[Unit]:
         header = tuple(_cells(rows[0])) if len(rows) > 1 else ()
         for r in rows[1:] if header else rows:
             cells = tuple(_cells(r))
-            out.append(Unit("row", render_row(header, cells), block, header=header, cells=cells))
+            out.append(Unit("row", render_row(header, cells), block, header=header, cells=cells, heading=heading))
         block += 1
 
-    for raw in section.splitlines():
-        line = raw.rstrip()
+    for n, line in enumerate(lines):
         if line.lstrip().startswith("|"):
             flush_para()
             in_list = False
             table.append(line)
             continue
         flush_table()
-        if not line.strip() or _HEADING.match(line) or line.strip().startswith("```"):
+        following = next((x for x in lines[n + 1 :] if x.strip()), "")
+        plain_heading = not para and not in_list and not _ITEM.match(line) and is_plain_heading(line, following)
+        if _HEADING.match(line) or plain_heading:
             flush_para()
-            if in_list and not line.strip():
-                continue  # a loose list keeps its items apart with blank lines
-            if _HEADING.match(line) and in_list:
+            if in_list:
                 in_list = False
                 block += 1
+            heading = inline(line)
             continue
+        if not line.strip() or line.strip().startswith("```"):
+            flush_para()
+            continue  # a loose list keeps its items apart with blank lines
         m = _ITEM.match(line)
         if m:
             flush_para()
-            if not in_list:
-                in_list = True
             number = int(m.group(1)) if m.group(1) else None
-            out.append(Unit("item", inline(m.group(2)), block, number=number))
+            depth = 1 if in_list and len(line) - len(line.lstrip()) >= 2 else 0
+            in_list = True
+            out.append(Unit("item", inline(m.group(2)), block, number=number, heading=heading, depth=depth))
             continue
-        if in_list and raw[:1].isspace() and out and out[-1].kind == "item":
+        if in_list and line[:1].isspace() and out and out[-1].kind == "item":
             last = out[-1]
-            out[-1] = Unit("item", f"{last.text} {inline(line)}", last.block, number=last.number)
+            out[-1] = Unit("item", f"{last.text} {inline(line)}", last.block, number=last.number, heading=last.heading, depth=last.depth)
             continue
         if in_list:
             in_list = False
@@ -159,7 +193,7 @@ def as_lines(chosen: list[Unit]) -> str:
         elif u.kind == "item":
             mark = f"{u.number}." if u.number is not None else "-"
             sep = "\n" if prev is not None and prev.kind == "item" and prev.block == u.block else "\n\n"
-            parts.append(("" if not parts else sep) + f"{mark} {u.text}")
+            parts.append(("" if not parts else sep) + "   " * u.depth + f"{mark} {u.text}")
         elif u.kind == "row":
             sep = "\n" if prev is not None and prev.kind == "row" and prev.block == u.block else "\n\n"
             parts.append(("" if not parts else sep) + f"- {u.text}")

@@ -2,12 +2,20 @@
 
     units of the section (markdown.py) -> score each by the question's terms it holds, a term weighed
     by how few of the section's units hold it (a word every unit shares says nothing about which one
-    answers) -> the key unit, the best one, and what it needs around it:
-      a step       its whole list (a window around it when the list is long) and the sentence that
-                   introduces the list
+    answers); terms of the heading a unit sits under count for it at a discount; a unit that carries
+    the kind of answer asked for (an amount, a time, a number to call: asks.py) counts more; a
+    sentence about the article itself, a question (its answer follows it) or a run of capitalised
+    words (a menu, a flattened heading) counts less -> the key unit, the best one, and what it needs
+    around it:
+      a step       its whole numbered list (a window around it when the list is long) and the
+                   sentence that introduces the list
+      a bullet     the bullets that match as well as it does (a bulleted list is a set of
+                   alternatives: one meter type, one error message); the whole list when they all do
       a table row  that row, and any other row the question names as strongly
       a sentence   it and the sentence after it, other sentences that match as well, and the list a
                    sentence ending in ":" introduces
+    the question asks for an amount, a time or a contact and nothing chosen carries one -> the unit
+    that carries it and matches best is added
     no unit matches -> the section's opening (its first sentences, or its first list)
 
 The key unit is always kept: a reply must never drop the step that answers.
@@ -19,6 +27,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 
+from worker.replies.asks import carries, is_meta, wants
 from worker.replies.markdown import Unit
 from worker.retrieval.analysis import terms
 
@@ -26,15 +35,41 @@ MAX_SENTENCES = 3
 MAX_ITEMS = 8
 MAX_ROWS = 4
 ALSO = 0.6  # another sentence or row is kept when it scores at least this share of the key one
+HEADING_SHARE = 0.5  # a term only the unit's heading holds counts this much
+CARRIES_BONUS = 0.5  # a unit that carries the kind of answer asked for counts this much more
+WEAK = 0.3  # what a sentence about the article, or a run of capitalised words, keeps of its score
+
+
+def _weak(u: Unit) -> bool:
+    """About the article rather than the answer, or a menu or flattened heading (capitalised words, no verb)."""
+    if u.kind == "sentence" and is_meta(u.text):
+        return True
+    long = [w for w in u.text.split() if len(w) > 3 and w[0].isalpha()]
+    return u.kind == "sentence" and len(long) >= 3 and all(w[0].isupper() for w in long)
 
 
 def scores(units: Sequence[Unit], question: str) -> list[float]:
     """How strongly each unit matches the question (0 when it holds none of its terms)."""
     asked = set(terms(question))
     held = [set(terms(u.text)) & asked for u in units]
-    df = Counter(t for h in held for t in h)
+    heads = [(set(terms(u.heading)) & asked) - h for u, h in zip(units, held, strict=True)]
+    df = Counter(t for h, g in zip(held, heads, strict=True) for t in h | g)
     n = len(units)
-    return [sum(math.log(1.0 + n / df[t]) for t in h) for h in held]
+    kinds = wants(question)
+    out: list[float] = []
+    for i, (u, h, g) in enumerate(zip(units, held, heads, strict=True)):
+        # the first unit under a heading is where the heading's topic is stated: it gets the heading's whole weight
+        share = 1.0 if u.heading and (i == 0 or units[i - 1].heading != u.heading) else HEADING_SHARE
+        score = sum(math.log(1.0 + n / df[t]) for t in h) + share * sum(math.log(1.0 + n / df[t]) for t in g)
+        if score and any(carries(u.text, k) for k in kinds):
+            score *= 1.0 + CARRIES_BONUS
+        out.append(score * WEAK if _weak(u) else score)
+    # A question in the text ("Lost your card?") is answered by what follows it: its match is the answer's.
+    for i, u in enumerate(units[:-1]):
+        if u.kind == "sentence" and u.text.endswith("?") and out[i] > 0:
+            out[i + 1] += out[i]
+            out[i] *= WEAK
+    return out
 
 
 def _block(units: Sequence[Unit], block: int) -> list[int]:
@@ -62,7 +97,12 @@ def _opening(units: Sequence[Unit]) -> list[int]:
         return _list_around(units, 0)
     if first.kind == "row":
         return _block(units, first.block)[:MAX_ROWS]
-    chosen = [i for i in _block(units, first.block) if units[i].kind == "sentence"][:2]
+    chosen = [i for i in _block(units, first.block) if units[i].kind == "sentence" and not _weak(units[i])][:2]
+    if not chosen:  # the opening only speaks about the article: what follows it
+        rest = [i for i, u in enumerate(units) if not _weak(u)]
+        if not rest:
+            return [0]
+        return _list_around(units, rest[0]) if units[rest[0]].kind == "item" else [rest[0]]
     last = chosen[-1]
     if units[last].text.endswith(":") and last + 1 < len(units) and units[last + 1].kind == "item":
         chosen += _list_around(units, last + 1)
@@ -79,7 +119,11 @@ def select(units: Sequence[Unit], question: str) -> list[Unit]:
     if s[key] <= 0.0:
         return [units[i] for i in _opening(units)]
     kind = units[key].kind
-    if kind == "item":
+    members = _block(units, units[key].block)
+    if kind == "item" and units[key].number is None and len(members) > 2:
+        alike = [i for i in members if s[i] >= ALSO * s[key]]
+        chosen = _list_around(units, key) if len(alike) == len(members) else alike
+    elif kind == "item":
         chosen = _list_around(units, key)
     elif kind == "row":
         rows = [i for i in _block(units, units[key].block) if s[i] >= ALSO * s[key]]
@@ -99,4 +143,14 @@ def select(units: Sequence[Unit], question: str) -> list[Unit]:
         ends = [i for i in chosen if units[i].text.endswith(":") and i + 1 < len(units) and units[i + 1].kind == "item"]
         for i in ends:
             chosen += [j for j in _list_around(units, i + 1) if j not in chosen]
+    chosen += _carrier(units, s, chosen, question)
     return [units[i] for i in sorted(set(chosen))]
+
+
+def _carrier(units: Sequence[Unit], s: Sequence[float], chosen: list[int], question: str) -> list[int]:
+    """The best-matching unit that carries the amount, time or contact asked for, when nothing chosen does."""
+    kinds = wants(question)
+    if not kinds or any(carries(units[i].text, k) for i in chosen for k in kinds):
+        return []
+    have = [i for i, u in enumerate(units) if any(carries(u.text, k) for k in kinds) and not _weak(u) and s[i] > 0]
+    return [max(have, key=lambda i: (s[i], -i))] if have else []
