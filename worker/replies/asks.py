@@ -17,7 +17,7 @@ AMOUNT, TIME, CONTACT = "amount", "time", "contact"
 
 _ASKS: dict[str, re.Pattern[str]] = {
     TIME: re.compile(
-        r"\bhow (long|soon|early|late|quickly|fast)\b|\bwhen\b|\bwhat time\b|\bwhich (hours|days)\b|\buntil when\b|\bdeadline\b"
+        r"\bhow (long|soon|early|late|quickly|fast)\b|\bwhen\b|\b(what|which) (time|times|hours|days)\b|\buntil when\b|\bdeadline\b"
         r"|\bcu[aá]nto tiempo\b|\bcu[aá]ndo\b|\btarda|\bplazo\b|\bhasta cu[aá]ndo\b"
         r"|\bcombien de temps\b|\bquand\b|\bd[ée]lai\b|\bjusqu'?[àa] quand\b"
         r"|\bwie lange?\b|\bwann\b|\bbis wann\b|\bfrist\b|\bdauert\b"

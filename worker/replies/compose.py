@@ -19,7 +19,7 @@ from worker.text import clean
 
 def answer_body(chunk: Chunk, question: str) -> str:
     """The sentences, steps or rows of `chunk` that answer `question`, as plain text."""
-    return as_lines(select(units(chunk.text), question))
+    return as_lines(select(units(chunk.text), question, chunk.section))
 
 
 def compose(ticket: Ticket, chunks: list[Chunk]) -> Draft:

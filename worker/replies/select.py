@@ -38,6 +38,8 @@ ALSO = 0.6  # another sentence or row is kept when it scores at least this share
 HEADING_SHARE = 0.5  # a term only the unit's heading holds counts this much
 CARRIES_BONUS = 0.5  # a unit that carries the kind of answer asked for counts this much more
 WEAK = 0.3  # what a sentence about the article, or a run of capitalised words, keeps of its score
+AWAY = 0.5  # what a unit outside the retrieved section keeps (the article's introduction, a neighbour merged in)
+WHOLE_PARAGRAPH = 3  # a paragraph of at most this many sentences is quoted whole: its sentences lean on each other
 
 
 def _weak(u: Unit) -> bool:
@@ -48,14 +50,27 @@ def _weak(u: Unit) -> bool:
     return u.kind == "sentence" and len(long) >= 3 and all(w[0].isupper() for w in long)
 
 
-def scores(units: Sequence[Unit], question: str) -> list[float]:
-    """How strongly each unit matches the question (0 when it holds none of its terms)."""
+def _own(units: Sequence[Unit], section: str) -> list[bool]:
+    """Which units belong to the section retrieval chose: those under its heading when the text holds
+    it (what is above is the article's introduction), else those under no heading (what follows a
+    heading is a neighbouring section merged into the chunk)."""
+    name = section.strip().lower()
+    if not name:
+        return [True] * len(units)
+    under = [u.heading.strip().lower() == name for u in units]
+    return under if any(under) else [not u.heading for u in units]
+
+
+def scores(units: Sequence[Unit], question: str, section: str = "") -> list[float]:
+    """How strongly each unit matches the question (0 when it holds none of its terms); `section` names
+    the section the units were retrieved for, when the text may hold more than it."""
     asked = set(terms(question))
     held = [set(terms(u.text)) & asked for u in units]
     heads = [(set(terms(u.heading)) & asked) - h for u, h in zip(units, held, strict=True)]
     df = Counter(t for h, g in zip(held, heads, strict=True) for t in h | g)
     n = len(units)
     kinds = wants(question)
+    own = _own(units, section)
     out: list[float] = []
     for i, (u, h, g) in enumerate(zip(units, held, heads, strict=True)):
         # the first unit under a heading is where the heading's topic is stated: it gets the heading's whole weight
@@ -63,7 +78,9 @@ def scores(units: Sequence[Unit], question: str) -> list[float]:
         score = sum(math.log(1.0 + n / df[t]) for t in h) + share * sum(math.log(1.0 + n / df[t]) for t in g)
         if score and any(carries(u.text, k) for k in kinds):
             score *= 1.0 + CARRIES_BONUS
-        out.append(score * WEAK if _weak(u) else score)
+        if _weak(u):
+            score *= WEAK
+        out.append(score if own[i] else score * AWAY)
     # A question in the text ("Lost your card?") is answered by what follows it: its match is the answer's.
     for i, u in enumerate(units[:-1]):
         if u.kind == "sentence" and u.text.endswith("?") and out[i] > 0:
@@ -109,15 +126,25 @@ def _opening(units: Sequence[Unit]) -> list[int]:
     return sorted(set(chosen))
 
 
-def select(units: Sequence[Unit], question: str) -> list[Unit]:
+def select(units: Sequence[Unit], question: str, section: str = "") -> list[Unit]:
     """The units that answer `question`, in the section's order (the key one always among them)."""
     if not units:
         return []
-    s = scores(units, question)
+    s = scores(units, question, section)
     # On a tie the step or row wins over prose: that is where a help centre puts its specifics.
     key = max(range(len(units)), key=lambda i: (s[i], units[i].kind != "sentence", -i))
     if s[key] <= 0.0:
         return [units[i] for i in _opening(units)]
+    own = _own(units, section)
+    if not own[key] and any(own):
+        # retrieval chose this section for the question: what it says goes in too, the key kept with it
+        mine = max((i for i in range(len(units)) if own[i]), key=lambda i: (s[i], -i))
+        return [units[i] for i in sorted(set(_around(units, s, key, question) + _around(units, s, mine, question)))]
+    return [units[i] for i in sorted(set(_around(units, s, key, question)))]
+
+
+def _around(units: Sequence[Unit], s: Sequence[float], key: int, question: str) -> list[int]:
+    """The key unit and what it needs around it (see the module's docstring)."""
     kind = units[key].kind
     members = _block(units, units[key].block)
     if kind == "item" and units[key].number is None and len(members) > 2:
@@ -131,9 +158,10 @@ def select(units: Sequence[Unit], question: str) -> list[Unit]:
         if key not in chosen:
             chosen.append(key)
     else:
-        chosen = [key]
+        paragraph = [i for i in members if units[i].kind == "sentence"]
+        chosen = paragraph if len(paragraph) <= WHOLE_PARAGRAPH else [key]
         nxt = key + 1
-        if nxt < len(units) and units[nxt].kind == "sentence" and units[nxt].block == units[key].block:
+        if nxt < len(units) and units[nxt].kind == "sentence" and units[nxt].block == units[key].block and nxt not in chosen:
             chosen.append(nxt)
         for i in sorted(range(len(units)), key=lambda i: (-s[i], i)):
             if len(chosen) >= MAX_SENTENCES or s[i] < ALSO * s[key]:
@@ -144,13 +172,26 @@ def select(units: Sequence[Unit], question: str) -> list[Unit]:
         for i in ends:
             chosen += [j for j in _list_around(units, i + 1) if j not in chosen]
     chosen += _carrier(units, s, chosen, question)
-    return [units[i] for i in sorted(set(chosen))]
+    return chosen + _after_colon(units, chosen)
+
+
+def _after_colon(units: Sequence[Unit], chosen: list[int]) -> list[int]:
+    """What a chosen sentence ending in ":" announces, when it is not a list (flattened text): the next two units."""
+    last = max(chosen)
+    if units[last].kind != "sentence" or not units[last].text.endswith(":"):
+        return []
+    return [i for i in range(last + 1, min(last + 3, len(units)))]
 
 
 def _carrier(units: Sequence[Unit], s: Sequence[float], chosen: list[int], question: str) -> list[int]:
-    """The best-matching unit that carries the amount, time or contact asked for, when nothing chosen does."""
-    kinds = wants(question)
-    if not kinds or any(carries(units[i].text, k) for i in chosen for k in kinds):
-        return []
-    have = [i for i, u in enumerate(units) if any(carries(u.text, k) for k in kinds) and not _weak(u) and s[i] > 0]
-    return [max(have, key=lambda i: (s[i], -i))] if have else []
+    """For each kind of answer asked for (amount, time, contact) that nothing chosen carries, the unit that
+    carries it and matches best, from anywhere it matches or from a block already quoted."""
+    near = {units[i].block for i in chosen}
+    out: list[int] = []
+    for kind in sorted(wants(question)):
+        if any(carries(units[i].text, kind) for i in chosen + out):
+            continue
+        have = [i for i, u in enumerate(units) if carries(u.text, kind) and not _weak(u) and (s[i] > 0 or u.block in near)]
+        if have:
+            out.append(max(have, key=lambda i: (s[i], -i)))
+    return out
