@@ -121,24 +121,25 @@ def test_a_model_draft_of_unknown_language_is_not_held_back_for_its_language() -
 
 
 @pytest.mark.parametrize(
-    ("message", "lang", "line"),
+    ("message", "lang", "greeting", "words"),
     [
-        ("Quiero hablar con una persona, por favor, no puedo entrar en mi cuenta", None, "Paso tu consulta a un especialista ahora mismo."),
-        ("Je veux parler à un conseiller, mon compte est bloqué", None, "Je transmets votre demande à un spécialiste dès maintenant."),
-        ("Ich möchte mit einem Menschen sprechen", "de", "Ich gebe Ihr Anliegen sofort an einen Spezialisten weiter."),
-        ("Voglio parlare con una persona", "it", "Passo subito la tua richiesta a uno specialista."),
-        ("Quero falar com uma pessoa", "pt", "Vou encaminhar o seu pedido a um especialista agora mesmo."),
-        ("I want a human", "en", "Let me get a specialist for this right away."),
+        ("Quiero hablar con una persona, por favor, no puedo entrar en mi cuenta", None, "Hola:", "una persona de nuestro equipo"),
+        ("Je veux parler à un conseiller, mon compte est bloqué", None, "Bonjour,", "un membre de notre équipe"),
+        ("Ich möchte mit einem Menschen sprechen", "de", "Hallo,", "an unser Team weitergegeben"),
+        ("Voglio parlare con una persona", "it", "Ciao,", "una persona del nostro team"),
+        ("Quero falar com uma pessoa", "pt", "Olá,", "uma pessoa da nossa equipe"),
+        ("I want a human", "en", "Hi,", "a member of our team, who will reply to you here"),
     ],
 )
-def test_an_escalated_customer_is_told_in_their_own_language(message: str, lang: str | None, line: str) -> None:
+def test_an_escalated_customer_is_greeted_and_told_in_their_own_language(message: str, lang: str | None, greeting: str, words: str) -> None:
     ticket = Ticket(id="t", message=message, language=lang)
-    assert frames.specialist_line(frames.customer_language(ticket)) == line
-    assert specialist(ticket).text == line
+    line = frames.specialist_line(frames.customer_language(ticket))
+    assert line.startswith(f"{greeting}\n\n") and words in line
+    assert specialist(ticket).text == line and specialist(ticket).html == f"<p>{greeting}</p><p>{line.split(chr(10))[-1]}</p>"
 
 
 def test_a_language_without_a_frame_falls_back_to_english_lines() -> None:
-    assert frames.specialist_line("pl") == frames.FRAMES["en"].specialist
+    assert frames.specialist_line("pl") == frames.specialist_line("en")
     assert frames.handoff_line(None) == frames.FRAMES["en"].handoff
 
 

@@ -15,13 +15,14 @@ Pure functions over strings: what to keep is select.py's decision, how to frame 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _ITEM = re.compile(r"^\s*(?:(\d+)[.)]|[-*+•])\s+(.*)$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'“(\[]?[A-ZÀ-ÖØ-Þ0-9¿¡])")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=(?:\*\*|__|[*_\"'“«„(\[])*[A-ZÀ-ÖØ-Þ0-9¿¡])")
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 _EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\3(?![\w*])")
@@ -52,9 +53,10 @@ class Unit:
     cells: tuple[str, ...] = ()
     heading: str = ""  # the (sub)heading the unit sits under, when the section has one inside it
     depth: int = 0  # a list item's nesting (0 = top level)
+    source: str = ""  # the unit's own Markdown (links and emphasis kept), for the HTML rendering
 
 
-def inline(text: str) -> str:
+def inline(text: str, tokenized: bool | None = None) -> str:
     """Plain text of one line of Markdown: no emphasis, code or heading marks, links as "text (url)"."""
     text = _HEADING.sub("", text)
     text = _IMAGE.sub("", text)
@@ -63,12 +65,13 @@ def inline(text: str) -> str:
     text = _CODE.sub(r"\1", text)
     for _ in range(2):  # nested emphasis (***bold italic***)
         text = _EMPHASIS.sub(lambda m: m.group(2) if m.group(2) is not None else m.group(4), text)
-    return repair(text)
+    return repair(text, tokenized)
 
 
-def repair(text: str) -> str:
-    """Rejoin what a tokenizer split ("can t", "you re", "word , word") and fold runs of spaces."""
-    if _TOKENIZED.search(text):
+def repair(text: str, tokenized: bool | None = None) -> str:
+    """Rejoin what a tokenizer split ("can t", "you re", "word , word") and fold runs of spaces;
+    `tokenized` says whether the text around it was spaced out (found in the text itself when None)."""
+    if tokenized or (tokenized is None and _TOKENIZED.search(text)):
         text = _SPLIT_HYPHEN.sub("-", text)
         text = _POSSESSIVE.sub("'s", text)
         text = _SPACED_QUOTE.sub(r'"\1"', text)
@@ -114,8 +117,12 @@ def units(section: str) -> list[Unit]:
     def flush_para() -> None:
         nonlocal block
         if para:
-            for s in sentences(inline(" ".join(para))):
-                out.append(Unit("sentence", s, block, heading=heading))
+            raw = " ".join(para)
+            spaced = bool(_TOKENIZED.search(raw))
+            for source in sentences(raw):
+                text = inline(source, spaced)
+                if text:
+                    out.append(Unit("sentence", text, block, heading=heading, source=source))
             para.clear()
             block += 1
 
@@ -128,7 +135,7 @@ def units(section: str) -> list[Unit]:
         header = tuple(_cells(rows[0])) if len(rows) > 1 else ()
         for r in rows[1:] if header else rows:
             cells = tuple(_cells(r))
-            out.append(Unit("row", render_row(header, cells), block, header=header, cells=cells, heading=heading))
+            out.append(Unit("row", render_row(header, cells), block, header=header, cells=cells, heading=heading, source=r))
         block += 1
 
     for n, line in enumerate(lines):
@@ -156,11 +163,11 @@ def units(section: str) -> list[Unit]:
             number = int(m.group(1)) if m.group(1) else None
             depth = 1 if in_list and len(line) - len(line.lstrip()) >= 2 else 0
             in_list = True
-            out.append(Unit("item", inline(m.group(2)), block, number=number, heading=heading, depth=depth))
+            out.append(Unit("item", inline(m.group(2)), block, number=number, heading=heading, depth=depth, source=m.group(2)))
             continue
         if in_list and line[:1].isspace() and out and out[-1].kind == "item":
             last = out[-1]
-            out[-1] = Unit("item", f"{last.text} {inline(line)}", last.block, number=last.number, heading=last.heading, depth=last.depth)
+            out[-1] = dataclasses.replace(last, text=f"{last.text} {inline(line)}", source=f"{last.source} {line.strip()}")
             continue
         if in_list:
             in_list = False
