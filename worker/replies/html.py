@@ -13,15 +13,11 @@ import html
 import re
 from collections.abc import Sequence
 
-from worker.replies.markdown import Unit, repair
+from worker.replies.markdown import CODE, Unit, repair, strip_blocks
 
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)(?:\s+&quot;[^&]*&quot;)?\)")
 _STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _EM = re.compile(r"(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])")
-_CODE = re.compile(r"`([^`]+)`")
 _SAFE_URL = re.compile(r"^(https?://|mailto:|tel:|/)", re.I)
 
 
@@ -34,9 +30,8 @@ def _link(m: re.Match[str]) -> str:
 
 def inline_html(source: str) -> str:
     """One line of Markdown as inline HTML: links, bold, italic and code kept, the rest escaped."""
-    text = _TAG.sub("", _IMAGE.sub("", _HEADING.sub("", source)))
-    text = html.escape(repair(text), quote=False)
-    text = _CODE.sub(r"<code>\1</code>", text)
+    text = html.escape(repair(strip_blocks(source)), quote=False)
+    text = CODE.sub(r"<code>\1</code>", text)
     text = _LINK.sub(_link, text)
     text = _STRONG.sub(r"<strong>\2</strong>", text)
     return _EM.sub(r"<em>\2</em>", text)

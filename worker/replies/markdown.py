@@ -26,7 +26,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=(?:\*\*|__|[*_\"'“«„(\[])*[A-ZÀ-�
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 _EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\3(?![\w*])")
-_CODE = re.compile(r"`([^`]+)`")
+CODE = re.compile(r"`([^`]+)`")
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 # Contractions a tokenizer cut at the apostrophe (exports of some help centres read "don t", "they ll").
 _NEG = re.compile(r"\b(can|won|wouldn|couldn|shouldn|don|doesn|didn|isn|aren|wasn|weren|hasn|haven|hadn|ain) t\b", re.I)
@@ -56,13 +56,18 @@ class Unit:
     source: str = ""  # the unit's own Markdown (links and emphasis kept), for the HTML rendering
 
 
+def strip_blocks(text: str) -> str:
+    """The line without a heading mark, images or HTML tags: what neither rendering shows."""
+    return _TAG.sub("", _IMAGE.sub("", _HEADING.sub("", text)))
+
+
 def inline(text: str, tokenized: bool | None = None) -> str:
     """Plain text of one line of Markdown: no emphasis, code or heading marks, links as "text (url)"."""
     text = _HEADING.sub("", text)
     text = _IMAGE.sub("", text)
     text = _LINK.sub(lambda m: m.group(1) if m.group(1) == m.group(2) else f"{m.group(1)} ({m.group(2)})", text)
     text = _TAG.sub("", text)
-    text = _CODE.sub(r"\1", text)
+    text = CODE.sub(r"\1", text)
     for _ in range(2):  # nested emphasis (***bold italic***)
         text = _EMPHASIS.sub(lambda m: m.group(2) if m.group(2) is not None else m.group(4), text)
     return repair(text, tokenized)
