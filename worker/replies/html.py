@@ -13,17 +13,16 @@ import html
 import re
 from collections.abc import Sequence
 
-from worker.replies.markdown import CODE, Unit, repair, strip_blocks
+from worker.replies.markdown import CODE, LINK, SAFE_URL, Unit, repair, strip_blocks
 
-_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)(?:\s+&quot;[^&]*&quot;)?\)")
+_BOTH = re.compile(r"(\*\*\*|___)(?=\S)(.+?)(?<=\S)\1")
 _STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _EM = re.compile(r"(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])")
-_SAFE_URL = re.compile(r"^(https?://|mailto:|tel:|/)", re.I)
 
 
 def _link(m: re.Match[str]) -> str:
     text, url = m.group(1), html.unescape(m.group(2))
-    if not _SAFE_URL.match(url):  # a javascript: or data: address is shown, never linked
+    if not SAFE_URL.match(url):
         return text
     return f'<a href="{html.escape(url, quote=True)}">{text}</a>'
 
@@ -32,7 +31,8 @@ def inline_html(source: str) -> str:
     """One line of Markdown as inline HTML: links, bold, italic and code kept, the rest escaped."""
     text = html.escape(repair(strip_blocks(source)), quote=False)
     text = CODE.sub(r"<code>\1</code>", text)
-    text = _LINK.sub(_link, text)
+    text = LINK.sub(_link, text)
+    text = _BOTH.sub(r"<strong><em>\2</em></strong>", text)
     text = _STRONG.sub(r"<strong>\2</strong>", text)
     return _EM.sub(r"<em>\2</em>", text)
 

@@ -24,7 +24,8 @@ _ITEM = re.compile(r"^\s*(?:(\d+)[.)]|[-*+•])\s+(.*)$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=(?:\*\*|__|[*_\"'“«„(\[])*[A-ZÀ-ÖØ-Þ0-9¿¡])")
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+LINK = re.compile(r"\[([^\]]+)\]\(((?:[^()\s]|\([^()\s]*\))+)(?:\s+(?:\"[^\"]*\"|&quot;.*?&quot;))?\)")
+SAFE_URL = re.compile(r"^(https?://|mailto:|tel:|/)", re.I)  # a javascript: or data: address is never shown or linked
 _EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\3(?![\w*])")
 CODE = re.compile(r"`([^`]+)`")
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
@@ -65,7 +66,7 @@ def inline(text: str, tokenized: bool | None = None) -> str:
     """Plain text of one line of Markdown: no emphasis, code or heading marks, links as "text (url)"."""
     text = _HEADING.sub("", text)
     text = _IMAGE.sub("", text)
-    text = _LINK.sub(lambda m: m.group(1) if m.group(1) == m.group(2) else f"{m.group(1)} ({m.group(2)})", text)
+    text = LINK.sub(lambda m: m.group(1) if m.group(1) == m.group(2) or not SAFE_URL.match(m.group(2)) else f"{m.group(1)} ({m.group(2)})", text)
     text = _TAG.sub("", text)
     text = CODE.sub(r"\1", text)
     for _ in range(2):  # nested emphasis (***bold italic***)
