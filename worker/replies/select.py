@@ -2,7 +2,7 @@
 
     units of the section (markdown.py) -> score each by the question's terms it holds, a term weighed
     by how few of the section's units hold it (a word every unit shares says nothing about which one
-    answers); terms of the heading a unit sits under count for it at a discount; a unit that carries
+    answers) and by whether the sentence that asks holds it (the rest of the ticket is context); terms of the heading a unit sits under count for it at a discount; a unit that carries
     the kind of answer asked for (an amount, a time, a number to call: asks.py) counts more; a
     sentence about the article itself, a question (its answer follows it) or a run of capitalised
     words (a menu, a flattened heading) counts less -> the key unit, the best one, and what it needs
@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from worker.replies.asks import carries, is_meta, wants
-from worker.replies.markdown import Unit
+from worker.replies.markdown import Unit, sentences
 from worker.retrieval.analysis import terms
 
 MAX_SENTENCES = 3
@@ -39,7 +39,15 @@ HEADING_SHARE = 0.5  # a term only the unit's heading holds counts this much
 CARRIES_BONUS = 0.5  # a unit that carries the kind of answer asked for counts this much more
 WEAK = 0.3  # what a sentence about the article, or a run of capitalised words, keeps of its score
 AWAY = 0.5  # what a unit outside the retrieved section keeps (the article's introduction, a neighbour merged in)
+CONTEXT_SHARE = 0.5  # a term of the ticket outside the sentence that asks counts this much
 WHOLE_PARAGRAPH = 3  # a paragraph of at most this many sentences is quoted whole: its sentences lean on each other
+
+
+def asked_terms(question: str) -> set[str]:
+    """The terms of the sentences that ask (end in "?"); all of them when no sentence does. What
+    surrounds the question is context ("I have no bank account. Can I pay in cash?": the ask is cash)."""
+    asking = [s for s in sentences(" ".join(question.split())) if s.rstrip().endswith("?")]
+    return set(terms(" ".join(asking))) if asking else set(terms(question))
 
 
 def _weak(u: Unit) -> bool:
@@ -65,17 +73,22 @@ def scores(units: Sequence[Unit], question: str, section: str = "") -> list[floa
     """How strongly each unit matches the question (0 when it holds none of its terms); `section` names
     the section the units were retrieved for, when the text may hold more than it."""
     asked = set(terms(question))
+    ask = asked_terms(question)
     held = [set(terms(u.text)) & asked for u in units]
     heads = [(set(terms(u.heading)) & asked) - h for u, h in zip(units, held, strict=True)]
     df = Counter(t for h, g in zip(held, heads, strict=True) for t in h | g)
     n = len(units)
+
+    def weight(t: str) -> float:
+        return math.log(1.0 + n / df[t]) * (1.0 if t in ask else CONTEXT_SHARE)
+
     kinds = wants(question)
     own = _own(units, section)
     out: list[float] = []
     for i, (u, h, g) in enumerate(zip(units, held, heads, strict=True)):
         # the first unit under a heading is where the heading's topic is stated: it gets the heading's whole weight
         share = 1.0 if u.heading and (i == 0 or units[i - 1].heading != u.heading) else HEADING_SHARE
-        score = sum(math.log(1.0 + n / df[t]) for t in h) + share * sum(math.log(1.0 + n / df[t]) for t in g)
+        score = sum(weight(t) for t in h) + share * sum(weight(t) for t in g)
         if score and any(carries(u.text, k) for k in kinds):
             score *= 1.0 + CARRIES_BONUS
         if _weak(u):
