@@ -149,6 +149,17 @@ def test_a_sentence_a_lead_in_promises_a_list_for_brings_the_list() -> None:
     assert _text(chosen).startswith("You can return a parcel in two ways: At a locker. At a shop.")
 
 
+def test_the_sentence_that_asks_outweighs_the_context_around_it() -> None:
+    section = "- **Card** – in the app.\n- **Bank transfer** – to the account on your bill.\n- **Cash** – at any partner shop.\n"
+    chosen = select(units(section), "I have no bank account right now. Can I pay with cash somewhere?")
+    assert [u.text for u in chosen] == ["Cash – at any partner shop."]
+
+
+def test_a_tokenized_export_is_repaired_in_every_paragraph_of_the_section() -> None:
+    section = "First , call us .\n\nBy phone - Call 1 - 800 - 772 - 1213 today.\n"
+    assert [u.text for u in units(section)] == ["First, call us.", "By phone - Call 1-800-772-1213 today."]
+
+
 @pytest.mark.parametrize(
     ("question", "kinds"),
     [("How much is it?", {asks.AMOUNT}), ("¿Cuánto tiempo tarda?", {asks.TIME}), ("Combien ça coûte ?", {asks.AMOUNT}),

@@ -36,7 +36,8 @@ _SPACE_PUNCT = re.compile(r"\s+([,.;:!?%)\]])")
 _OPEN_SPACE = re.compile(r"([(\[])\s+")
 # Only in text a tokenizer spaced out (" , " between words): elsewhere " - " may be a dash and "s" a letter.
 _TOKENIZED = re.compile(r"\w \, \w|\w \.(?:\s|$)")
-_SPLIT_HYPHEN = re.compile(r"(?<=\w) - (?=\w)")
+_SPLIT_HYPHEN = re.compile(r"(?<=\w) - (?=[a-z0-9])")
+_GLUED_DASH = re.compile(r"(?<=\S) -(?=[A-Z])")  # "age -Depending on": a dash the tokenizer glued to the next word
 _POSSESSIVE = re.compile(r"(?<=[a-z]) s\b(?! [-–])")
 _SPACED_QUOTE = re.compile(r'"\s+([^"]*?)\s+"')
 _PLAIN_HEADING_MAX_WORDS = 10
@@ -79,6 +80,7 @@ def repair(text: str, tokenized: bool | None = None) -> str:
     `tokenized` says whether the text around it was spaced out (found in the text itself when None)."""
     if tokenized or (tokenized is None and _TOKENIZED.search(text)):
         text = _SPLIT_HYPHEN.sub("-", text)
+        text = _GLUED_DASH.sub(" – ", text)
         text = _POSSESSIVE.sub("'s", text)
         text = _SPACED_QUOTE.sub(r'"\1"', text)
     text = _NEG.sub(r"\1't", text)
@@ -119,12 +121,12 @@ def units(section: str) -> list[Unit]:
     table: list[str] = []
     in_list = False
     lines = [raw.rstrip() for raw in section.splitlines()]
+    spaced = bool(_TOKENIZED.search(section))  # one export, one tokenizer: decided for the whole section
 
     def flush_para() -> None:
         nonlocal block
         if para:
             raw = " ".join(para)
-            spaced = bool(_TOKENIZED.search(raw))
             for source in sentences(raw):
                 text = inline(source, spaced)
                 if text:
@@ -169,11 +171,11 @@ def units(section: str) -> list[Unit]:
             number = int(m.group(1)) if m.group(1) else None
             depth = 1 if in_list and len(line) - len(line.lstrip()) >= 2 else 0
             in_list = True
-            out.append(Unit("item", inline(m.group(2)), block, number=number, heading=heading, depth=depth, source=m.group(2)))
+            out.append(Unit("item", inline(m.group(2), spaced), block, number=number, heading=heading, depth=depth, source=m.group(2)))
             continue
         if in_list and line[:1].isspace() and out and out[-1].kind == "item":
             last = out[-1]
-            out[-1] = dataclasses.replace(last, text=f"{last.text} {inline(line)}", source=f"{last.source} {line.strip()}")
+            out[-1] = dataclasses.replace(last, text=f"{last.text} {inline(line, spaced)}", source=f"{last.source} {line.strip()}")
             continue
         if in_list:
             in_list = False

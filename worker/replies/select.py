@@ -35,11 +35,12 @@ MAX_SENTENCES = 3
 MAX_ITEMS = 8
 MAX_ROWS = 4
 ALSO = 0.6  # another sentence or row is kept when it scores at least this share of the key one
+ALSO_BULLET = 0.8  # another bullet of the key one's list: bullets are alternatives, the one asked about is enough
 HEADING_SHARE = 0.5  # a term only the unit's heading holds counts this much
 CARRIES_BONUS = 0.5  # a unit that carries the kind of answer asked for counts this much more
 WEAK = 0.3  # what a sentence about the article, or a run of capitalised words, keeps of its score
 AWAY = 0.5  # what a unit outside the retrieved section keeps (the article's introduction, a neighbour merged in)
-CONTEXT_SHARE = 0.5  # a term of the ticket outside the sentence that asks counts this much
+CONTEXT_SHARE = 0.3  # a term of the ticket outside the sentence that asks counts this much
 WHOLE_PARAGRAPH = 3  # a paragraph of at most this many sentences is quoted whole: its sentences lean on each other
 
 
@@ -161,7 +162,7 @@ def _around(units: Sequence[Unit], s: Sequence[float], key: int, question: str) 
     kind = units[key].kind
     members = _block(units, units[key].block)
     if kind == "item" and units[key].number is None and len(members) > 2:
-        alike = [i for i in members if s[i] >= ALSO * s[key]]
+        alike = [i for i in members if s[i] >= ALSO_BULLET * s[key]]
         chosen = _list_around(units, key) if len(alike) == len(members) else alike
     elif kind == "item":
         chosen = _list_around(units, key)
