@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from worker.models import Chunk, Classification, Draft, Ticket
-from worker.replies import frames
+from worker.models import Chunk, Classification, Decision, Draft, Ticket, TicketResult
+from worker.replies import frames, note
 from worker.replies.compose import compose, specialist
 from worker.replies.markdown import inline, repair, units
 from worker.replies.select import select
-from worker.sinks.helpdesk import plain, to_html
+from worker.sinks.helpdesk import note_text, plain, to_html
 from worker.stages.escalate import NO_DOCS_IN_LANGUAGE, Context, Policy, decide
 
 SECTION = """Brightwatt supplies electricity to homes on three tariffs.
@@ -154,3 +154,24 @@ def test_the_html_rendering_links_addresses_escapes_and_reads_back_as_the_plain_
 def test_plain_parts_words_at_block_tags_only() -> None:
     assert plain("<p>Hello <strong>World</strong>!</p><p>Next</p>") == "Hello World! Next"
     assert plain("line one<br>line two") == "line one line two"
+
+
+def _escalated(draft: Draft, reasons: list[str], message: str = "How do I send a meter reading?", lang: str | None = "en") -> TicketResult:
+    return TicketResult(ticket=Ticket(id="t", message=message, language=lang), draft=draft, decision=Decision(action="escalate", reasons=reasons))
+
+
+def test_the_agents_note_offers_a_draft_as_a_reply_only_when_the_policy_found_it_answers() -> None:
+    draft = compose(Ticket(id="t", message="How do I send a meter reading in the app?", language="en"), [_chunk()])
+    assert note.draft_heading(_escalated(draft, ["frustration"])) == "Draft reply:"
+    assert note.draft_heading(_escalated(draft, ["no_relevant_docs"])).startswith("Closest help-centre section (judged not to answer")  # type: ignore[union-attr]
+    text = note_text(_escalated(draft, ["no_relevant_docs"]), "escalated")
+    assert "Closest help-centre section" in text and "Draft reply:" not in text and "Sources:\n- Meter readings / Submit a reading (readings)" in text
+
+
+def test_the_agents_note_says_when_the_draft_is_not_in_the_customers_language_and_leaves_out_a_bare_hand_off() -> None:
+    english = compose(Ticket(id="t", message="How do I send a meter reading in the app?", language="en"), [_chunk()])
+    result = _escalated(english, [NO_DOCS_IN_LANGUAGE], message="Como envio a leitura do contador na aplicação?", lang="pt")
+    assert note.draft_heading(result) == "Draft reply (written in en; the customer wrote in pt):"
+    handoff = compose(Ticket(id="t", message="zzz", language="en"), [])
+    assert note.draft_heading(_escalated(handoff, ["no_relevant_docs"])) is None
+    assert handoff.text not in note_text(_escalated(handoff, ["no_relevant_docs"]), "escalated")
