@@ -26,13 +26,13 @@ _ASKS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     AMOUNT: re.compile(
-        r"\bhow (much|many)\b|\bwhat (is the |are the |'s the )?(rate|price|prices|fee|fees|cost|charge|amount|limit|minimum|maximum)\b"
+        r"\bwhat (is the |are the |'s the )?(rate|price|prices|fee|fees|cost|charge|amount|limit|minimum|maximum)\b"
         r"|\bcost|\bprice|\bfees?\b|\bcharge\b|\brate\b|\bpercent"
-        r"|\bcu[aá]nt[oa]s?\b|\bprecio|\bcuesta|\bcoste\b|\btarifa\b|\bcomisi[oó]n"
-        r"|\bcombien\b|\bprix\b|\btarif\b|\bco[uû]te?\b|\bfrais\b"
-        r"|\bwie ?viel|\bkoste|\bpreis|\bgeb[uü]hr|\bbetrag\b"
-        r"|\bquant[oiae]\b|\bprezz|\bcost[oa]\b|\btariff"
-        r"|\bquant[oa]s?\b|\bpre[cç]o|\bcusta\b|\btaxa\b",
+        r"|\bprecio|\bcuesta|\bcoste\b|\btarifa\b|\bcomisi[oó]n"
+        r"|\bprix\b|\btarif\b|\bco[uû]te?\b|\bfrais\b"
+        r"|\bkoste|\bpreis|\bgeb[uü]hr|\bbetrag\b"
+        r"|\bprezz|\bcost[oa]\b|\btariff"
+        r"|\bpre[cç]o|\bcusta\b|\btaxa\b",
         re.I,
     ),
     CONTACT: re.compile(
@@ -50,6 +50,9 @@ _TIME_UNIT = (
     r"|minuten?|stunden?|tagen?|tage|wochen?|monate?n?|jahren?|werktagen?"
     r"|minuti|ore|giorni|giorno|settimane?|mesi|mese|anni|anno)"
 )
+# "How much" asks for an amount unless it asks how much time ("¿cuánto tarda?", "quanto tempo").
+_HOW_MUCH = re.compile(r"\bhow (much|many)\b|\bcu[aá]nt[oa]s?\b|\bcombien\b|\bwie ?viel|\bquant[oiae]s?\b", re.I)
+
 _CARRIES: dict[str, re.Pattern[str]] = {
     TIME: re.compile(rf"\b\d+([.,]\d+)?\s*(-|–|to|a|à|bis|e|y|et|und)?\s*(\d+\s*)?{_TIME_UNIT}\b|\b\d{{1,2}}[:.]\d{{2}}\b", re.I),
     AMOUNT: re.compile(
@@ -74,7 +77,10 @@ _META = re.compile(
 
 def wants(question: str) -> set[str]:
     """The kinds of answer the question asks for (empty when it asks for none in particular)."""
-    return {kind for kind, pattern in _ASKS.items() if pattern.search(question)}
+    kinds = {kind for kind, pattern in _ASKS.items() if pattern.search(question)}
+    if TIME not in kinds and _HOW_MUCH.search(question):
+        kinds.add(AMOUNT)
+    return kinds
 
 
 def carries(text: str, kind: str) -> bool:
