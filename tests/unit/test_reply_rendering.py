@@ -143,6 +143,12 @@ def test_a_sentence_about_the_article_itself_is_not_the_opening_quoted() -> None
     assert _text(chosen) == "Returns are free within 30 days."
 
 
+def test_a_short_paragraph_is_quoted_whole_but_for_what_it_says_about_the_article() -> None:
+    section = "Parcels can be sent to any country in the EU. This guide explains how. Customs forms are not needed."
+    chosen = select(units(section), "can I send parcels to another EU country")
+    assert _text(chosen) == "Parcels can be sent to any country in the EU. Customs forms are not needed."
+
+
 def test_a_sentence_a_lead_in_promises_a_list_for_brings_the_list() -> None:
     section = "You can return a parcel in two ways:\n\n- At a locker.\n- At a shop.\n\nRefunds take 5 days."
     chosen = select(units(section), "in which ways can I return a parcel")

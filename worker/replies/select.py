@@ -173,9 +173,10 @@ def _around(units: Sequence[Unit], s: Sequence[float], key: int, question: str) 
             chosen.append(key)
     else:
         paragraph = [i for i in members if units[i].kind == "sentence"]
-        chosen = paragraph if len(paragraph) <= WHOLE_PARAGRAPH else [key]
+        whole = len(paragraph) <= WHOLE_PARAGRAPH
+        chosen = [i for i in paragraph if i == key or not _weak(units[i])] if whole else [key]
         nxt = key + 1
-        if nxt < len(units) and units[nxt].kind == "sentence" and units[nxt].block == units[key].block and nxt not in chosen:
+        if nxt < len(units) and units[nxt].kind == "sentence" and units[nxt].block == units[key].block and nxt not in chosen and not _weak(units[nxt]):
             chosen.append(nxt)
         for i in sorted(range(len(units)), key=lambda i: (-s[i], i)):
             if len(chosen) >= MAX_SENTENCES or s[i] < ALSO * s[key]:
