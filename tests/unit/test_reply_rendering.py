@@ -161,6 +161,20 @@ def test_the_sentence_that_asks_outweighs_the_context_around_it() -> None:
     assert [u.text for u in chosen] == ["Cash – at any partner shop."]
 
 
+@pytest.mark.parametrize(
+    ("glued", "sentence"),
+    [
+        ("Name Change If you need a new card , you must show proof .", "If you need a new card, you must show proof."),
+        ("Important This form is only needed once .", "This form is only needed once."),
+        ("How To Apply You can apply online .", "You can apply online."),
+        ("Social Security pays benefits monthly , on time .", "Social Security pays benefits monthly, on time."),
+        ("If You Have a Higher Income , you pay more .", "If You Have a Higher Income, you pay more."),
+    ],
+)
+def test_a_heading_a_flattened_export_glued_to_a_sentence_is_cut_off(glued: str, sentence: str) -> None:
+    assert [u.text for u in units(glued)] == [sentence]
+
+
 def test_a_tokenized_export_is_repaired_in_every_paragraph_of_the_section() -> None:
     section = "First , call us .\n\nBy phone - Call 1 - 800 - 772 - 1213 today.\n"
     assert [u.text for u in units(section)] == ["First, call us.", "By phone - Call 1-800-772-1213 today."]

@@ -19,6 +19,8 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
+from worker.retrieval.analysis import ALL_STOPWORDS
+
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _ITEM = re.compile(r"^\s*(?:(\d+)[.)]|[-*+•])\s+(.*)$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -95,6 +97,22 @@ def sentences(paragraph: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(paragraph) if s.strip()]
 
 
+def unglue_heading(sentence: str) -> str:
+    """A sentence without the heading a flattened export glued to its front ("Name Change If you need to
+    change your name" -> "If you need to change your name"): a run of capitalised words whose last one is a
+    function word opening the sentence ("If", "You", "This") before a lower-case word."""
+    words = sentence.split(" ")
+    run = 0
+    while run < len(words) and run <= _PLAIN_HEADING_MAX_WORDS and words[run][:1].isupper():
+        run += 1
+    if run < 2 or run >= len(words) or not words[run][:1].islower():
+        return sentence
+    opener, heading = words[run - 1], words[: run - 1]
+    if opener.lower() not in ALL_STOPWORDS or opener == "I" or all(w.lower() in ALL_STOPWORDS for w in heading):
+        return sentence
+    return " ".join(words[run - 1 :])
+
+
 def is_plain_heading(line: str, following: str) -> bool:
     """A line of plain text that heads what follows: short, no closing punctuation other than "?", its
     words capitalised or asking a question, and the next line starting a new sentence."""
@@ -128,7 +146,7 @@ def units(section: str) -> list[Unit]:
         if para:
             raw = " ".join(para)
             for source in sentences(raw):
-                text = inline(source, spaced)
+                text = unglue_heading(inline(source, spaced)) if spaced else inline(source, spaced)
                 if text:
                     out.append(Unit("sentence", text, block, heading=heading, source=source))
             para.clear()
