@@ -83,7 +83,7 @@ def test_a_question_nothing_matches_gets_the_opening_of_the_section() -> None:
 
 def test_an_english_reply_is_framed_in_english_cites_the_article_and_lists_steps_one_a_line() -> None:
     draft = compose(Ticket(id="t", message="How do I send a meter reading in the app?", language="en"), [_chunk()])
-    assert draft.text.startswith("Hi,\n\nAccording to the Meter readings guide (Submit a reading):")
+    assert draft.text.startswith("Hi,\n\nFrom our help article “Meter readings” (Submit a reading):")
     assert "\n1. Open the app and tap Meter readings.\n2. Enter the numbers" in draft.text
     assert draft.language == "en" and draft.grounded and draft.citations[0].doc_id == "readings"
 

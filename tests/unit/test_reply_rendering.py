@@ -220,8 +220,8 @@ def test_the_line_an_escalated_customer_reads_is_in_their_language(lang: str) ->
 
 
 def test_a_page_title_is_cited_without_its_site_name() -> None:
-    assert frames.cite_line("en", "Applying | How You Apply | Example Agency", "") == "According to the Applying – How You Apply guide:"
-    assert frames.cite_line("en", "Moving house", "Moving house") == "According to the Moving house guide:"
+    assert frames.cite_line("en", "Applying | How You Apply | Example Agency", "") == "From our help article “Applying – How You Apply”:"
+    assert frames.cite_line("en", "Moving house", "Moving house") == "From our help article “Moving house”:"
 
 
 def test_a_result_stored_before_drafts_had_html_still_parses() -> None:

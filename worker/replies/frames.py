@@ -33,8 +33,8 @@ class Frame:
 FRAMES: dict[str, Frame] = {
     "en": Frame(
         "Hi,",
-        "According to the {title} guide:",
-        "According to the {title} guide ({section}):",
+        "From our help article “{title}”:",
+        "From our help article “{title}” ({section}):",
         "If this doesn't solve it, reply here and a member of our team will take over.",
         "Let me get a specialist for this right away.",
         "I'll connect you with our team, who can help with this directly.",
