@@ -121,6 +121,9 @@ class Draft(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     grounded: bool = True
     language: str | None = None  # the language the reply is written in, when the writer knows it (the local provider does)
+    # The same reply as HTML (lists, links, emphasis), for helpdesks that take it (Zendesk html_body,
+    # Intercom body); None when the writer gave plain text only (a model's draft, results stored before).
+    html: str | None = None
 
 
 class Decision(BaseModel):

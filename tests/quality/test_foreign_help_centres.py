@@ -12,6 +12,7 @@ import pytest
 from console.evaluate import Outcome, load_labelled, metrics, run_eval
 from worker.providers import local_classifier as lc
 from worker.providers.local import LocalProvider
+from worker.replies.frames import FRAMES
 from worker.retrieval.language import detect
 from worker.retrieval.sources import load_articles
 from worker.settings import Settings
@@ -35,8 +36,9 @@ def _run(provider: LocalProvider, tickets: Path, help_centre: Path, *, out_of_sc
 
 
 # (domain, right article floor, span recall floor, own out-of-scope answered ceiling); measured with the
-# multi-domain classifier 0.857 / 0.60 / 0.054 (energy) and 0.692 / 0.43 / 0.038 (mobility).
-DOMAINS = [("energy", 0.75, 0.5, 0.1), ("mobility", 0.65, 0.35, 0.1)]
+# multi-domain classifier 0.857 / 0.60 / 0.054 (energy) and 0.692 / 0.43 / 0.038 (mobility); span recall
+# 0.632 (energy) and 0.448 (mobility) once replies quote the sentences that answer (worker/replies/select.py).
+DOMAINS = [("energy", 0.75, 0.6, 0.1), ("mobility", 0.65, 0.43, 0.1)]
 
 
 @pytest.mark.parametrize(("domain", "right", "recall", "oos"), DOMAINS)
@@ -62,7 +64,8 @@ def test_replies_to_non_english_tickets_are_wholly_in_the_tickets_language(provi
         lang = o.result.ticket.language
         assert o.result.draft is not None and o.result.draft.language == lang
         assert detect(o.result.reply or "") == lang, o.result.reply
-        assert "According to" not in (o.result.reply or "") and not (o.result.reply or "").startswith("Hi,")
+        english = FRAMES["en"]
+        assert not any(line in (o.result.reply or "") for line in (english.greeting, english.closing, english.cite.split("“")[0]))
     for o in foreign:
         if o.action == "escalate":
             assert detect(o.result.reply or "") in (o.result.ticket.language, None), "the hand-off line is in their language too"

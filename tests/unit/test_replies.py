@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from worker.models import Chunk, Classification, Draft, Ticket
-from worker.replies import frames
+from worker.models import Chunk, Classification, Decision, Draft, Ticket, TicketResult
+from worker.replies import frames, note
 from worker.replies.compose import compose, specialist
 from worker.replies.markdown import inline, repair, units
 from worker.replies.select import select
-from worker.sinks.helpdesk import plain, to_html
+from worker.sinks.helpdesk import note_text, plain, to_html
 from worker.stages.escalate import NO_DOCS_IN_LANGUAGE, Context, Policy, decide
 
 SECTION = """Brightwatt supplies electricity to homes on three tariffs.
@@ -83,7 +83,7 @@ def test_a_question_nothing_matches_gets_the_opening_of_the_section() -> None:
 
 def test_an_english_reply_is_framed_in_english_cites_the_article_and_lists_steps_one_a_line() -> None:
     draft = compose(Ticket(id="t", message="How do I send a meter reading in the app?", language="en"), [_chunk()])
-    assert draft.text.startswith("Hi,\n\nAccording to the Meter readings guide (Submit a reading):")
+    assert draft.text.startswith("Hi,\n\nFrom our help article “Meter readings” (Submit a reading):")
     assert "\n1. Open the app and tap Meter readings.\n2. Enter the numbers" in draft.text
     assert draft.language == "en" and draft.grounded and draft.citations[0].doc_id == "readings"
 
@@ -121,24 +121,25 @@ def test_a_model_draft_of_unknown_language_is_not_held_back_for_its_language() -
 
 
 @pytest.mark.parametrize(
-    ("message", "lang", "line"),
+    ("message", "lang", "greeting", "words"),
     [
-        ("Quiero hablar con una persona, por favor, no puedo entrar en mi cuenta", None, "Paso tu consulta a un especialista ahora mismo."),
-        ("Je veux parler à un conseiller, mon compte est bloqué", None, "Je transmets votre demande à un spécialiste dès maintenant."),
-        ("Ich möchte mit einem Menschen sprechen", "de", "Ich gebe Ihr Anliegen sofort an einen Spezialisten weiter."),
-        ("Voglio parlare con una persona", "it", "Passo subito la tua richiesta a uno specialista."),
-        ("Quero falar com uma pessoa", "pt", "Vou encaminhar o seu pedido a um especialista agora mesmo."),
-        ("I want a human", "en", "Let me get a specialist for this right away."),
+        ("Quiero hablar con una persona, por favor, no puedo entrar en mi cuenta", None, "Hola:", "una persona de nuestro equipo"),
+        ("Je veux parler à un conseiller, mon compte est bloqué", None, "Bonjour,", "un membre de notre équipe"),
+        ("Ich möchte mit einem Menschen sprechen", "de", "Hallo,", "an unser Team weitergegeben"),
+        ("Voglio parlare con una persona", "it", "Ciao,", "una persona del nostro team"),
+        ("Quero falar com uma pessoa", "pt", "Olá,", "uma pessoa da nossa equipe"),
+        ("I want a human", "en", "Hi,", "a member of our team, who will reply to you here"),
     ],
 )
-def test_an_escalated_customer_is_told_in_their_own_language(message: str, lang: str | None, line: str) -> None:
+def test_an_escalated_customer_is_greeted_and_told_in_their_own_language(message: str, lang: str | None, greeting: str, words: str) -> None:
     ticket = Ticket(id="t", message=message, language=lang)
-    assert frames.specialist_line(frames.customer_language(ticket)) == line
-    assert specialist(ticket).text == line
+    line = frames.specialist_line(frames.customer_language(ticket))
+    assert line.startswith(f"{greeting}\n\n") and words in line
+    assert specialist(ticket).text == line and specialist(ticket).html == f"<p>{greeting}</p><p>{line.split(chr(10))[-1]}</p>"
 
 
 def test_a_language_without_a_frame_falls_back_to_english_lines() -> None:
-    assert frames.specialist_line("pl") == frames.FRAMES["en"].specialist
+    assert frames.specialist_line("pl") == frames.specialist_line("en")
     assert frames.handoff_line(None) == frames.FRAMES["en"].handoff
 
 
@@ -153,3 +154,24 @@ def test_the_html_rendering_links_addresses_escapes_and_reads_back_as_the_plain_
 def test_plain_parts_words_at_block_tags_only() -> None:
     assert plain("<p>Hello <strong>World</strong>!</p><p>Next</p>") == "Hello World! Next"
     assert plain("line one<br>line two") == "line one line two"
+
+
+def _escalated(draft: Draft, reasons: list[str], message: str = "How do I send a meter reading?", lang: str | None = "en") -> TicketResult:
+    return TicketResult(ticket=Ticket(id="t", message=message, language=lang), draft=draft, decision=Decision(action="escalate", reasons=reasons))
+
+
+def test_the_agents_note_offers_a_draft_as_a_reply_only_when_the_policy_found_it_answers() -> None:
+    draft = compose(Ticket(id="t", message="How do I send a meter reading in the app?", language="en"), [_chunk()])
+    assert note.draft_heading(_escalated(draft, ["frustration"])) == "Draft reply:"
+    assert note.draft_heading(_escalated(draft, ["no_relevant_docs"])).startswith("Closest help-centre section (judged not to answer")  # type: ignore[union-attr]
+    text = note_text(_escalated(draft, ["no_relevant_docs"]), "escalated")
+    assert "Closest help-centre section" in text and "Draft reply:" not in text and "Sources:\n- Meter readings / Submit a reading (readings)" in text
+
+
+def test_the_agents_note_says_when_the_draft_is_not_in_the_customers_language_and_leaves_out_a_bare_hand_off() -> None:
+    english = compose(Ticket(id="t", message="How do I send a meter reading in the app?", language="en"), [_chunk()])
+    result = _escalated(english, [NO_DOCS_IN_LANGUAGE], message="Como envio a leitura do contador na aplicação?", lang="pt")
+    assert note.draft_heading(result) == "Draft reply (written in en; the customer wrote in pt):"
+    handoff = compose(Ticket(id="t", message="zzz", language="en"), [])
+    assert note.draft_heading(_escalated(handoff, ["no_relevant_docs"])) is None
+    assert handoff.text not in note_text(_escalated(handoff, ["no_relevant_docs"]), "escalated")

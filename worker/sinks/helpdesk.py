@@ -25,6 +25,7 @@ from worker import keys
 from worker.errors import Deferred, SinkRejected, SinkUnavailable
 from worker.models import TicketResult
 from worker.reliability.retrying import retry_after_header
+from worker.replies import note
 from worker.settings import Settings
 
 
@@ -72,8 +73,8 @@ def note_text(result: TicketResult, heading: str) -> str:
         lines.append(f"Intent: {c.intent} (confidence {c.confidence:.2f}), urgency: {c.urgency}")
     if result.failure:
         lines.append(f"Automation failed at {result.failure.stage}: {result.failure.error}")
-    if result.draft and result.draft.text.strip():
-        lines += ["", "Draft reply:", result.draft.text.strip()]
+    if result.draft and (draft_heading := note.draft_heading(result)):
+        lines += ["", draft_heading, result.draft.text.strip()]
         if result.draft.citations:
             lines += ["", "Sources:"] + [f"- {c.title}" + (f" / {c.section}" if c.section else "") + f" ({c.doc_id})" for c in result.draft.citations]
     lines += ["", ref_line(result)]
