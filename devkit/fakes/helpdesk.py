@@ -19,6 +19,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
+from worker.sinks.helpdesk import plain
+
+_BREAK = re.compile(r"<br\s*/?>|</li>", re.I)
+_PARA = re.compile(r"</p>|</ol>|</ul>", re.I)
+
+
+def _text_of_html(html_body: str) -> str:
+    """Roughly the plain `body` Zendesk derives from an html_body: paragraphs and list items on their own lines."""
+    text = _PARA.sub("\n\n", _BREAK.sub("\n", html_body))
+    lines = "\n".join(line.strip() for line in plain(text.replace("\n", "\x00")).split("\x00"))
+    return re.sub(r"\n{3,}", "\n\n", lines).strip()
+
 
 @dataclass
 class Call:
@@ -278,8 +290,12 @@ class FakeZendesk(FakeServer):
         if comment is not None:
             if not isinstance(comment, dict) or not str(comment.get("body") or comment.get("html_body") or "").strip():
                 return 422, {"error": "RecordInvalid", "details": {"comment": "body is required"}}
-            c = {"id": self.next_id(), "body": comment.get("body") or comment.get("html_body"), "public": bool(comment.get("public", True)),
+            # As Zendesk does: a comment sent as html_body keeps it, and its body is the plain text of it.
+            html_body = comment.get("html_body")
+            c = {"id": self.next_id(), "body": comment.get("body") or _text_of_html(str(html_body)), "public": bool(comment.get("public", True)),
                  "author_id": comment.get("author_id", self.bot_user_id), "created_at": _iso(time.time())}
+            if html_body:
+                c["html_body"] = html_body
             self.comments[int(tid)].append(c)
             events.append({"type": "Comment", **c})
         if "status" in upd:

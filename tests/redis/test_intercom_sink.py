@@ -138,3 +138,13 @@ def test_the_admin_assignee_is_ignored_when_respect_helpdesk_assignee_is_off(ic:
         IntercomSink(settings, client).deliver(result("auto_reply", source="intercom", thread="5001"), r)
     assert len(ic.parts("5001", "comment")) == 1
     assert ic.conversations["5001"]["state"] == "closed"
+
+
+def test_a_reply_with_its_own_html_is_the_body_and_is_recognised_once_posted(ic: FakeIntercom, sink: IntercomSink, r: redis.Redis) -> None:
+    res = result("auto_reply", source="intercom", thread="5001")
+    html = '<p>Hi,</p><ol><li>Open <strong>Settings</strong></li><li>Choose <a href="https://example.com/reset">Reset</a></li></ol>'
+    res = res.model_copy(update={"draft": res.draft.model_copy(update={"html": html}) if res.draft else None})
+    sink.deliver(res, r)
+    r.flushdb()  # the done marker lost: only the conversation itself can tell the reply is there
+    sink.deliver(res, r)
+    assert [p["body"] for p in ic.parts("5001", "comment")] == [html]

@@ -191,3 +191,18 @@ def test_the_registry_picks_zendesk_only_when_connected_and_switched_on(zd: Fake
     assert registry.sink_for("api", zendesk_settings(zd.url)) is None
     with httpx.Client() as client:
         assert isinstance(registry.sink_for("zendesk", zendesk_settings(zd.url), client), ZendeskSink)
+
+
+def test_a_reply_with_its_own_html_is_posted_as_html_body_once(zd: FakeZendesk, sink: ZendeskSink, r: redis.Redis) -> None:
+    # given a local reply rendered for the channel: numbered steps and a link
+    res = result("auto_reply")
+    html = '<p>Hi,</p><ol><li>Open <strong>Settings</strong></li><li>Choose <a href="https://example.com/reset">Reset</a></li></ol>'
+    res = res.model_copy(update={"draft": res.draft.model_copy(update={"html": html}) if res.draft else None})
+    # when it is delivered twice
+    sink.deliver(res, r)
+    sink.deliver(res, r)
+    # then Zendesk got one public comment carrying the HTML, and notes stay plain text
+    (comment,) = zd.public_comments(101)
+    assert comment["html_body"] == html and "Open Settings" in comment["body"] and "<" not in comment["body"]
+    (put,) = zd.requests("PUT")
+    assert "body" not in put.body["ticket"]["comment"]

@@ -46,13 +46,14 @@ class Plan:
     close: bool = False  # solve (Zendesk) / close (Intercom) after the reply
     tag: str | None = None
     assign: bool = False  # hand to the configured human queue
+    html: str | None = None  # the public reply as HTML, for helpdesks whose comments render it
 
 
 def plan_for(result: TicketResult, *, human_owns: bool, settings: Settings) -> Plan:
     """The write-back for a result; once an agent owns the thread nothing public is ever posted."""
     action = result.decision.action if result.decision else "escalate"
     if action == "auto_reply" and result.reply and not human_owns:
-        return Plan(public=True, body=result.reply, close=True)
+        return Plan(public=True, body=result.reply, close=True, html=reply_html(result))
     if action == "auto_reply":
         return Plan(public=False, body=note_text(result, "ticketflow drafted a reply but an agent owns this ticket, so it was NOT sent."))
     if action == "draft" and not human_owns:
@@ -79,6 +80,15 @@ def note_text(result: TicketResult, heading: str) -> str:
             lines += ["", "Sources:"] + [f"- {c.title}" + (f" / {c.section}" if c.section else "") + f" ({c.doc_id})" for c in result.draft.citations]
     lines += ["", ref_line(result)]
     return "\n".join(lines)
+
+
+def reply_html(result: TicketResult) -> str | None:
+    """The public reply as the draft's own HTML rendering (steps as a list, links, emphasis) when the reply is
+    that draft; None when there is none (a model's plain reply), and the plain text is sent as it is."""
+    draft = result.draft
+    if draft is not None and draft.html and result.reply == draft.text:
+        return draft.html
+    return None
 
 
 def ref_line(result: TicketResult) -> str:

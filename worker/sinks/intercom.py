@@ -16,7 +16,7 @@ import redis
 from worker.errors import ConfigError
 from worker.models import TicketResult
 from worker.settings import Settings
-from worker.sinks.helpdesk import call, closed_key, done_key, plain, plan_for, ref_line, to_html
+from worker.sinks.helpdesk import call, closed_key, done_key, plain, plan_for, ref_line, reply_html, to_html
 from worker.state import conversation
 
 log = logging.getLogger("ticketflow.sinks.intercom")
@@ -76,7 +76,7 @@ class IntercomSink:
         conv = call(self.client, "GET", f"/conversations/{cid}", sink=NAME)
         posted = _admin_texts(conv, self.admin_id)
         ref = ref_line(result)
-        reply_text = plain(to_html(result.reply or ""))  # as it reads once posted (a "<" in the text is text)
+        reply_text = plain(reply_html(result) or to_html(result.reply or ""))  # as it reads once posted (a "<" in the text is text)
         already = any(ref in t for t in posted) or bool(reply_text and reply_text in posted)
         # Checked right before posting: an agent who acted since the decision wins, whether a webhook
         # said so or the conversation itself does (admin assignee, snoozed).
@@ -85,7 +85,7 @@ class IntercomSink:
         plan = plan_for(result, human_owns=owns, settings=self.settings)
         if not already:
             kind = "comment" if plan.public else "note"
-            body = {"message_type": kind, "type": "admin", "admin_id": self.admin_id, "body": to_html(plan.body)}
+            body = {"message_type": kind, "type": "admin", "admin_id": self.admin_id, "body": plan.html or to_html(plan.body)}
             conv = call(self.client, "POST", f"/conversations/{cid}/reply", sink=NAME, json=body)
         if plan.close and conv.get("state") != "closed" and not owns:
             call(self.client, "POST", f"/conversations/{cid}/parts", sink=NAME, json={"message_type": "close", "type": "admin", "admin_id": self.admin_id})

@@ -95,7 +95,8 @@ class ZendeskSink:
             self.settings.respect_helpdesk_assignee and agent_owns(ticket, self.settings.zendesk_bot_user_id))
         plan = plan_for(result, human_owns=owns, settings=self.settings)
         update: dict[str, Any] = {
-            "comment": {"body": plan.body, "public": plan.public},
+            # Zendesk renders html_body (lists, links); notes stay plain text, as agents read them.
+            "comment": {"html_body": plan.html, "public": plan.public} if plan.html else {"body": plan.body, "public": plan.public},
             "additional_tags": [marker] + ([plan.tag] if plan.tag else []),
         }
         if plan.close:
