@@ -20,6 +20,11 @@ SPECIALIST = FRAMES["en"].specialist
 # The models read the opening of a long message (where the ask is) so classify stays around a millisecond.
 MAX_MODEL_CHARS = 2000
 MAX_RULE_CHARS = 4000  # the topic rules read this much; injection is looked for everywhere
+# The escalate intent and high urgency name asks and states the signals look for in six languages (a person,
+# a complaint, the law, harm now, anger). Without any of them the model is reading a domain's or a language's
+# words, and only a reading this sure stands on its own (chosen on the bundled sample and Bitext, see README).
+ESCALATE_ALONE_P = 0.8
+HIGH_ALONE_P = 0.75
 
 
 @dataclass
@@ -57,13 +62,25 @@ class LocalProvider:
         intent = max(p_intent, key=p_intent.__getitem__)
         confidence = p_intent[intent]
         urgency = max(p_urg, key=p_urg.__getitem__)
+        if urgency == "high" and p_urg["high"] < HIGH_ALONE_P and not sig.harm_now(text):
+            urgency = "medium"  # high urgency is harm now: without its signal the model's lean alone does not send a question to a person
         frustrated = p_frustrated > self.models.frustration_p
         signals: list[str] = ["frustration_model"] if frustrated else []
         own_money, account_change = sig.asks_for_own_money(text), sig.asks_for_account_change(text)
         if intent == "bug" and sig.QUESTION.search(text) and not sig.FAILURE.search(text):
             intent = "faq"
             signals.append("question_without_failure")
+        harm = sig.harm_now(text) or sig.PROFANITY.search(text) or sig.FRUSTRATION.search(text) or frustrated
         human = {i: p_intent[i] for i in lc.HUMAN_INTENTS}
+        if intent == "escalate" and not harm and p_intent["escalate"] < ESCALATE_ALONE_P:
+            # no signal of what escalate means: the next reading decides (a lean to billing or account still goes to a person)
+            rest = {i: p for i, p in p_intent.items() if i != "escalate"}
+            intent = max(rest, key=rest.__getitem__)
+            confidence = rest[intent] / max(1e-9, sum(rest.values()))
+            human.pop("escalate")
+            signals.append("escalate_without_signal")
+        elif not harm:
+            human.pop("escalate")  # for the threshold below: an escalation needs its signal, a model's lean is not enough
         if intent in ("faq", "bug") and sum(human.values()) >= self.models.human_p and not sig.asks_about_prices(text):
             # the model leans to a person more than the chosen threshold allows an answer for
             intent = max(human, key=human.__getitem__)
@@ -89,6 +106,9 @@ class LocalProvider:
         if sig.SECURITY.search(text):
             urgency = "high"
             signals.append("security")
+        if sig.SAFETY.search(text) or sig.VULNERABLE.search(text):
+            urgency = "high"
+            signals.append("safety")
         if sig.BLOCKED_NOW.search(text) or sig.EVERYONE_BLOCKED.search(text):
             urgency = "high"
             signals.append("urgent_terms")

@@ -28,6 +28,7 @@ HUMAN_REQUEST = _rx(
     r"\b(contact|reach|get in touch with|get hold of) (a |an |some(one|body) |a real |a live )?(human|person|agent|representative|operator|manager)\b",
     r"\b(real|live|actual) (human|person|agent|people)\b|\bhuman (agent|being|support)\b|\bnot (a|the|your) (bot|robot|machine)\b",
     r"\b(call me( back)?|phone me|ring me|give me a (call|ring))\b",
+    r"\b(contact\w*|reach|chat\w*|speak\w*|talk\w*) (with |wi?th |to ?)?(some(one|body)|an? (agent|assistant|advisor|adviser|rep|representative|employee|operator))\b",
     # es / pt
     r"\b(hablar|habla|comunicarme|falar|conversar) (con|com) (un |una |um |uma |alguien|alguém|algún |el |la |o |a )?"
     r"(humano|persona|pessoa|agente|operador[a]?|asesor[a]?|representante|responsable|responsável|supervisor[a]?|encargad[oa]|atendente|gerente|alguien|alguém)",
@@ -43,7 +44,7 @@ HUMAN_REQUEST = _rx(
     r"\boperatore umano\b|\bpersona (vera|reale)\b|\bmi (richiamate|chiamate)\b",
 )
 COMPLAINT = _rx(
-    r"\b(complain\w*|grievances?)\b|\b(file|filing|make|making|lodge|lodging|submit|raise|open)\w* (a |an |my |our )?(formal |official |consumer |customer )?claims?\b",
+    r"\b(complain\w*|grievances?|reclamations?)\b|\b(file|filing|make|making|lodge|lodging|submit|raise|open)\w* (a |an |my |our )?(formal |official |consumer |customer )?claims?\b",
     r"\bclaims? against\b",
     r"\b(quejas?|quejarme|reclamaci(ón|ones)|reclamos?|hoja de reclamaciones)\b",
     r"\b(plaintes?|porter plainte|réclamations?|réclamer)\b",
@@ -72,12 +73,24 @@ SECURITY = _rx(
 )
 BLOCKED_NOW = _rx(
     r"\b(stranded|stuck (at|in|outside) (the )?\w+|locked out|can'?t get (in|out|home|through)|cannot get (in|out|home)|at the (gate|counter|door|desk|border))\b",
-    r"\b(right now|immediately|asap|emergency|urgent\w*|as soon as possible)\b",
-    r"\b(varad[oa]s?|atrapad[oa]s?|tirad[oa]s? en|me he quedado fuera|no (puedo|podemos) (entrar|salir)|ahora mismo|urgente|urgencia|emergencia|inmediatamente)\b",
-    r"\b(bloqué\w*|coincé\w*|je (ne peux|n'arrive) pas (à )?(entrer|sortir|rentrer)|tout de suite|immédiatement|urgent\w*|urgence)",
+    r"\b(right now|immediately|asap|urgent\w*|as soon as possible)\b|\bemergency\b(?![ -](credit|contacts?|numbers?|brakes?|exits?|funds?|kits?|lines?|services?|buttons?|loans?|top-?ups?))",
+    r"\b(varad[oa]s?|atrapad[oa]s?|tirad[oa]s? en|me he quedado fuera|no (puedo|podemos) (entrar|salir)|ahora mismo|urgente|inmediatamente)\b|(?<!de )\b(urgencia|emergencia)\b",
+    r"\b((je suis|nous sommes|on est|suis|sommes|compte|carte) (\w+ )?(bloqué\w*|coincé\w*)|bloqué\w* (dehors|devant|à l'|au |à la )|coincé\w*|"
+    r"je (ne peux|n'arrive) pas (à )?(entrer|sortir|rentrer)|tout de suite|immédiatement|urgent\w*)|(?<!d')\burgence\b",
     r"\b(gestrandet|sitze? fest|sitzen fest|ausgesperrt|komme nicht (rein|hinein|raus)|sofort|dringend|notfall)\b",
-    r"\b(bloccat[oa] (fuori|all'|in )|bloccat[oa]|non riesco (a|ad) (entrare|uscire)|subito|urgente|urgenza|emergenza|immediatamente)",
-    r"\b(pres[oa] (no|na|em|fora)|bloquead[oa]|não consigo (entrar|sair)|agora mesmo|urgente|urgência|emergência|imediatamente)",
+    r"\b(bloccat[oa] (fuori|all'|in )|(sono|siamo|resto|restiamo|account|conto|carta) (\w+ )?bloccat[oa]|non riesco (a|ad) (entrare|uscire)|subito|urgente|immediatamente)|(?<!di )\b(urgenza|emergenza)\b",
+    r"\b(pres[oa] (no|na|em|fora)|(estou|estamos|fiquei|ficámos|ficamos|conta|cartão) (\w+ )?bloquead[oa]|não consigo (entrar|sair)|agora mesmo|urgente|imediatamente)|(?<!de )\b(urgência|emergência)\b",
+)
+# Danger to people or property: a smell of gas or burning, smoke, fire, sparks, a shock, an injury.
+SAFETY = _rx(
+    r"\b(smell\w* (of )?(gas|burning|smoke)|gas (leak|smell)|smoke (is )?(coming|pouring)|(a|on|caught|started a) fire|fire (in|at|on)|sparks?|sparking|electric shock|shocked me|"
+    r"overheat\w*|melt(ed|ing)|injur\w*|i (fell|crashed)|fell (off|over|down)|(i'm|i am) (hurt|bleeding)|"
+    r"hurt (myself|himself|herself|themselves)|(an|the|had an|in an) accident|unsafe|dangerous)\b",
+    r"\b(me (he )?ca[ií]do|me duele|huele a (gas|quemado)|olor a (gas|quemado)|fuga de gas|sale humo|fuego|incendio|chispas|descarga eléctrica|herid[oa]s?|(un|tuve un) accidente|peligros[oa])\b",
+    r"\b(je (suis|viens de) tomb\w*|j'ai (très |trop )?mal|odeur de (gaz|brûlé)|ça sent le (gaz|brûlé)|fuite de gaz|de la fumée|incendie|étincelles?|décharge électrique|blessée?s?|(un|eu un) accident|dangereu\w*)",
+    r"\b(bin gestürzt|hingefallen|tut (sehr )?weh|riecht nach (gas|verbranntem)|gasgeruch|gasleck|raucht|qualmt|feuer|funken|stromschlag|verletzt|unfall|gefährlich)\b",
+    r"\b(sono caduto|sono caduta|mi fa male|odore di (gas|bruciato)|puzza di (gas|bruciato)|fuga di gas|esce fumo|incendio|scintille|scossa|ferit[oa]|(un|ho avuto un) incidente|pericolos[oa])\b",
+    r"\b(ca[ií] d[aeo]|levei uma queda|est[aá] a doer|dói|cheiro a (gás|queimado)|cheira a (gás|queimado)|fuga de gás|vazamento de gás|sai fumo|fumaça|incêndio|faíscas?|choque elétrico|ferid[oa]|(um|tive um) acidente|perigos[oa])\b",
 )
 # Everyone blocked at once is an outage, however calmly it is put.
 EVERYONE_BLOCKED = _rx(
@@ -126,12 +139,19 @@ INJECTION = _rx(
     r"\b(system prompt|your (instructions|prompt|rules|guidelines)|developer mode|jailbreak|dan mode)\b",
     r"\byou are now\b|\bact as (an? )?(admin|administrator|developer|system)\b|\bdisregard (all |your |the |previous |prior )+",
     r"\b(reveal|print|show|repeat|output) (me )?(your |the )(system |hidden |initial )?(prompt|instructions)\b",
+    r"\b(instructions?|notes?|messages?|commands?|directives?)( \w+)? (for|to) (any |all |the )?(ai|a\.i\.|automated|automatic|bots?|chatbots?|assistants?|llms?|language models?|agents?)\b",
+    r"\bif you are an? (ai|bot|chatbot|language model|llm|assistant|automated)\b|\b(ai|bot|assistant|llm)s?,? (must|should|shall) (reply|respond|send|include|list|forward|reveal)\b",
+    r"\b(instrucci(ón|ones)|nota) (para|a) (la |el |los |las )?(ia|bot|asistente|agentes?)\b|\bsi eres una? (ia|bot|asistente)\b",
+    r"\b(instructions?|consignes?|note) (pour|à) (l'|le |les |la )?(ia|bot|assistant|agents?)\b|\bsi (tu es|vous êtes) une? (ia|bot|assistant)\b",
+    r"\b(anweisung(en)?|hinweis|befehl) (an|für) (die |den |alle )?(ki|bots?|assistenten|agenten)\b|\bwenn (du|sie) eine? (ki|bot|assistent) (bist|sind)\b",
+    r"\b(istruzion[ei]|nota) (per|a|all') ?(l'|il |gli )?(ia|bot|assistente|agenti)\b|\bse sei un[a']? ?(ia|bot|assistente)\b",
+    r"\b(instruç(ão|ões)|nota) (para|a|ao) (a |o |os )?(ia|bot|assistente|agentes?)\b|\bse (você é|és) uma? (ia|bot|assistente)\b",
     r"^\s*(system|assistant)\s*:|\[(system|assistant|inst)\]|<\s*/?\s*(system|assistant|instructions?)\s*>|\bnew instructions\b",
-    r"\b(ignora|olvida|omite) (todas )?(las |tus |sus )?(instrucciones|reglas|indicaciones)\b|\b(ahora eres|actúa como (un )?(administrador|sistema))\b",
-    r"\b(ignore[rz]?|oublie[rz]?) (toutes )?(les |tes |vos )?(instructions|règles|consignes)( précédentes)?\b|\b(tu es maintenant|agis comme (un )?(administrateur|système))\b",
-    r"\b(ignoriere|ignorieren sie|vergiss|vergessen sie) (alle )?(vorherigen |bisherigen |deine |ihre )?(anweisungen|instruktionen|regeln|vorgaben)\b|\bdu bist (jetzt|nun)\b",
-    r"\b(ignora|dimentica) (tutte )?(le )?(tue |sue )?(istruzioni|regole)( precedenti)?\b|\b(ora sei|agisci come (un )?(amministratore|sistema))\b",
-    r"\b(ignore|ignora|esqueça|esquece) (todas )?(as )?(suas )?(instruções|regras)( anteriores)?\b|\b(agora você é|aja como (um )?(administrador|sistema))\b",
+    r"\b(ignora|olvida|omite)( todas| las| tus| sus| anteriores| previas)* (instrucciones|reglas|indicaciones)\b|\b(ahora eres|actúa como (un )?(administrador|sistema))\b",
+    r"\b(ignore[rz]?|oublie[rz]?)( toutes| tous| les| tes| vos| ses| leurs| précédentes| anciennes)* (instructions|règles|consignes)( précédentes)?\b|\b(tu es maintenant|agis comme (un )?(administrateur|système))\b",
+    r"\b(ignoriere|ignorieren sie|vergiss|vergessen sie)( alle| die| deine| ihre| vorherigen| bisherigen| früheren| obigen)* (anweisungen|instruktionen|regeln|vorgaben)\b|\bdu bist (jetzt|nun)\b",
+    r"\b(ignora|dimentica)( tutte| le| tue| sue| precedenti)* (istruzioni|regole)( precedenti)?\b|\b(ora sei|agisci come (un )?(amministratore|sistema))\b",
+    r"\b(ignore|ignora|esqueça|esquece)( todas| as| suas| tuas| anteriores)* (instruções|regras)( anteriores)?\b|\b(agora você é|aja como (um )?(administrador|sistema))\b",
 )
 _COMMENT = re.compile(r"<!--|-->")
 
@@ -150,6 +170,10 @@ def has_injection(*texts: str) -> bool:
 # --- what the customer asks for: their own money, a change to their account --------------------------------
 # A question about a refund *policy* is a question; a refund of *this* charge is billing.
 _POLICY = _rx(
+    r"\bis there (an? |any )?(extra|additional|separate) (charge|fee|cost)\b",
+    r"\bhow (long|much time)\b[^.?!]{0,40}\b(refunds?|reimburse\w*)\b|\b(refunds?|reimburse\w*)\b[^.?!]{0,30}\bhow long\b",
+    r"\b(cuánto (tiempo )?tarda|cuánto tiempo)\b[^.?!]{0,40}\b(reembols\w*|devoluci(ón|ones))\b|\b(combien de temps|quel délai|délai)\b[^.?!]{0,40}\brembours\w*",
+    r"\b(wie lange|wann)\b[^.?!]{0,40}\b(erstattung|rückerstattung|gutschrift)\w*|\b(quanto tempo|entro quando)\b[^.?!]{0,40}\b(rimbors\w*|reembols\w*|estorno)",
     r"\brefund polic(y|ies)\b|\bpolítica de (reembolsos?|devoluci(ón|ones))\b|\bpolitique de remboursement\b|\b(erstattungs|rückgabe)(richtlinie|bedingungen)\w*\b",
     r"\bpolitica di (rimborso|reso)\b|\bpolítica de (reembolso|devolução)\b",
 )
@@ -157,6 +181,20 @@ BILLING_ASK = _rx(
     r"\b(refund\w*|reimburs\w*|money back|chargeback|dispute\w*|overcharg\w*|double[- ]?charg\w*|double[- ]?bill\w*)\b",
     r"\b(was|were|been|got|get|being|am|is) (charged|billed|debited|overcharged)\b|\byou (charged|billed|debited|took)\b|\bcharged (me )?(twice|two times|double|again)\b",
     r"\b(unexpected|unknown|wrong|incorrect|extra|duplicate|unauthori[sz]ed|strange|mystery) (charge|payment|debit|fee|transaction|amount)s?\b",
+    r"\b(took|taken|deducted|debited|charged|billed|withdrawn|collected)\b[^.?!]{0,40}\b(twice|two times|double|three times)\b",
+    r"\b(charged|billed|debited|facturée?s?|prélevée?s?|débitée?s?|cobrad[oa]s?|addebitat[oi]|fatturat[oi]|berechnet|abgebucht|faturad[oa]s?)( me)?\s+[£€$]?\s?\d+",
+    r"\b(paid|topped up|pagad[oa]|pagué|recargué|payé|rechargé|bezahlt|aufgeladen|pagato|ricaricato|paguei|carreguei|recarreguei)\b[^.?!]{0,50}"
+    r"\b(but|pero|mais|aber|ma|mas)\b[^.?!]{0,30}\b(not|never|no|pas|nicht|keine?n?|non|não)\b[^.?!]{0,20}"
+    r"\b(received|got|arrived|recibido|llegado|reçu|arrivé|erhalten|bekommen|angekommen|ricevuto|arrivat[oi]|recebi|recebido|chegou)\b",
+    r"\b(je conteste|nous contestons|contester|contesto|contestamos|impugno|impugnar|contestare|widerspreche\w*|einspruch)\b[^.?!]{0,40}"
+    r"(\d|€|£|\$|frais|pénalité|amende|factur|cargo|cobro|multa|penalizaci|gebühr|strafe|rechnung|addebit|penale|sanzione|cobrança|taxa)",
+    r"\b(rebat\w*|refund\w*|compensat\w*|reimburs\w*|restitut\w*)\s+(of\s+)?([£€$]\s?\d+|\d+ ?(dollars|euros|pounds|usd|eur|gbp)\b)",
+    r"\b(waiting|wait|expect\w*) for\b[^.?!]{0,30}(\d+ ?(dollars|euros|pounds|usd|eur|gbp)\b|[£€$] ?\d+)",
+    # the refund by other names, asked for or awaited
+    r"\b(request\w*|ask\w* for|claim\w*|get|getting|waiting for|news (on|about)|status of|where is) (a |an |my |the |any |some )?"
+    r"(rebates?|compensations?|restitutions?|reimbursements?)\b|\b(rebate|compensation|restitution)s? of (my |the )?money\b",
+    # one particular invoice, by its number: this customer's own document
+    r"\b(invoices?|bills?|receipts?|statements?)\s*(#|n[o°º]\.?\s*|number\s*)\d{3,}",
     r"\b(my|the|this|last|latest) (invoice|receipt|bill|statement) (is|was|shows|has|says|looks)\b|\b(invoice|bill) (is |was )?(wrong|incorrect|too high)\b",
     r"\b(my|the|our) (card )?payment (failed|was declined|was rejected|didn't go through|did not go through|bounced)\b|\bpayment (failed|declined|rejected)\b",
     r"\b(need|want|send|get|download|see|view|check|find|copy of|resend|request|where( is| are)?|correct|dispute|query)( to (see|check|get|view))? (me )?"
@@ -165,6 +203,9 @@ BILLING_ASK = _rx(
     r"\b(payment|transaction)s? (won't|will not|isn't|is not|doesn't|does not|didn't|did not|wasn't|was not|not|never) (go(ing)? through|work\w*|process\w*|accepted|complete\w*)\b",
     r"\b(my|the|an|this|that|last|latest|recent|current|monthly|previous|past|old|these|those|some|missing|duplicate) (\w+ )?invoices?\b",
     r"\bpayment (problem|issue|error|trouble)s?\b|\b(can't|cannot|couldn't|unable to|could not) (make|complete|process) (a |my |the )?payment\b",
+    # es/pt/it/fr/de: charged *me* (clitic or pronoun), a charge the customer questions
+    r"\b(me (han|ha) (cobrado|cargado|facturado)|me (cobraron|cargaron|facturaron)|(cobraram|debitaram|faturaram)-me|me (cobraram|debitaram)|"
+    r"mi (hanno|ha) (addebitato|fatturato|fatto pagare|preso)|on m'a (compté|pris)|(hat|haben) mir\b[^.?!]{0,40}\b(berechnet|abgebucht|abgezogen))",
     r"\b(reembols\w*|devuélvanme|devolverme el (dinero|importe|pago)|me (han )?cobrado|me cobraron|cobro (indebido|doble|duplicado)|cobrado (dos veces|de más)|"
     r"cargo (no reconocido|duplicado|indebido)|factura (incorrecta|errónea|equivocada)|mi factura|pago (rechazado|fallido))\b",
     r"\b(rembours\w*|débité\w*|prélevé\w* (deux fois|en double|à tort)|on m'a (facturé|débité|prélevé)|j'ai été (facturé|débité|prélevé)\w*|"
@@ -183,10 +224,15 @@ _ACCOUNT_NOUN = r"(account|profile|user ?name|username)"
 # "delete a project from my account" and "change the language of my account" are how-tos.
 _BETWEEN = r"(?:\s+(?:the|my|our|this|that|a|an|old|user|customer|personal|whole|entire|second|duplicate|existing|current|info|information|data|details|of|on|in|from|for|all))*"
 ACCOUNT_CHANGE = _rx(
-    rf"\b(delet\w*|clos(e|ed|es|ing)|remov\w*|cancel\w*|deactivat\w*|terminat\w*|eras\w*|merg\w*|transfer\w*|wip\w*|get rid of){_BETWEEN}\s+{_ACCOUNT_NOUN}s?\b",
+    rf"\b(delet\w*|clos(e|ed|es|ing)|remov\w*|cancel\w*|deactivat\w*|terminat\w*|eras\w*|merg\w*|transfer\w*|wip\w*|get rid of){_BETWEEN}(\s+[\w-]+)?\s+{_ACCOUNT_NOUN}s?\b",
     r"\b(chang\w*|updat\w*|edit\w*|modif\w*|correct\w*|rename|renaming)\b[\w\s,']{0,25}\b(e-?mail( address)?|owner(ship)?|user ?name|account holder|name on (the|my|our) account|login e-?mail|admin)\b",
-    rf"\b(chang\w*|updat\w*|edit\w*|modif\w*|correct\w*){_BETWEEN}\s+{_ACCOUNT_NOUN}\b(?! (language|settings?|picture|photo|theme|colou?r|notifications?))",
+    rf"\b(chang\w*|updat\w*|edit\w*|modif\w*|correct\w*){_BETWEEN}(\s+[\w-]+)?\s+{_ACCOUNT_NOUN}\b(?! (language|settings?|picture|photo|theme|colou?r|notifications?))",
     r"\baccount (deletion|removal|termination|cancell?ation|closure|closing|deactivation|erasure|merger?|transfer)s?\b|\bownership transfer\b|\btransfer (the )?ownership\b",
+    r"\b(date of birth|birth ?date|fecha de nacimiento|date de naissance|geburtsdatum|data di nascita|data de nascimento)\b[^.?!]{0,40}"
+    r"\b(wrong|mistake|incorrect|correct\w*|chang\w*|equivocad[oa]|err[oó]ne[oa]|corregir|cambiar|fausse|erron\w*|corriger|modifier|falsch|korrigier\w*|änder\w*|"
+    r"sbagliat[oa]|errat[oa]|corregg\w*|cambiare|errad[oa]|corrigir|alterar|mudar)\b"
+    r"|\b(wrong|mistake|incorrect|correct\w*|chang\w*|equivoqué|corregir|cambiar|corriger|modifier|falsch|korrigier\w*|änder\w*|sbagliato|corregg\w*|cambiare|errei|corrigir|alterar|mudar)\b[^.?!]{0,30}"
+    r"\b(date of birth|birth ?date|fecha de nacimiento|date de naissance|geburtsdatum|data di nascita|data de nascimento)\b",
     r"\b(eliminar|borrar|cerrar|cancelar|dar de baja|fusionar|transferir)\b[\w\s,']{0,25}\b(cuenta|perfil|usuario)\b"
     r"|\b(cambiar|modificar|actualizar)\b[\w\s,']{0,20}\b(correo|e-?mail|titular|usuario|nombre de la cuenta)\b",
     r"\b(supprimer|fermer|clôturer|résilier|fusionner|transférer)\b[\w\s,']{0,25}\b(compte|profil|identifiant)\b"
@@ -218,9 +264,14 @@ def asks_about_prices(text: str) -> bool:
     return bool(PRICE_QUESTION.search(text))
 
 
+# One particular invoice, named by who issued it or whom it is for ("the bill from Ms. Rivera"): case matters here.
+_NAMED_INVOICE = re.compile(r"\b(?i:invoices?|bills?|receipts?) (?i:from|for|of|to) (?:(?i:mr|mrs|ms|miss|dr)\.? ?[A-Z]\w+|[A-Z][a-z]+ [A-Z][a-z]+)\b")
+
+
 def asks_for_own_money(text: str) -> bool:
     """A refund, a dispute, a specific charge, this customer's invoice or failed payment (not a policy or price question)."""
-    return bool(BILLING_ASK.search(_POLICY.sub(" ", text)))
+    rest = _POLICY.sub(" ", text)
+    return bool(BILLING_ASK.search(rest) or _NAMED_INVOICE.search(rest))
 
 
 def asks_for_account_change(text: str) -> bool:
@@ -254,7 +305,7 @@ HOW_TO = re.compile(
 FAILURE = re.compile(
     r"\b(error\w*|broken|break\w*|crash\w*|fail\w*|bug\w*|not (working|loading|showing|syncing|arriving|sent)|"
     r"(doesn't|does not|don't|won't|can't|cannot|isn't|aren't|didn't|wasn't|never) \w+|stopped|stuck|freez\w*|"
-    r"blank|missing|wrong|disappear\w*|lost|glitch\w*|spinning|timed? ?out|\d{3} (error|page)|exception|"
+    r"blank|missing|wrong|disappear\w*|lost|glitch\w*|spinning|timed? ?out|\d{3} (error|page)|exception|(err|e|code|fault)[ -]?\d{1,4}|beep\w*|flash\w*|"
     r"fehler|error|erreur|fout|kapot|werkt niet|no funciona|ne marche|funktioniert nicht|absturz|plante|non funziona|não funciona)\b",
     re.I,
 )
@@ -266,3 +317,18 @@ def caps_ratio(text: str) -> float:
     if len(letters) < 12:
         return 0.0
     return sum(c.isupper() for c in letters) / len(letters)
+
+# A vulnerable person in the household (a baby, a pregnancy, medical equipment): a person now, however calmly it is put.
+VULNERABLE = _rx(
+    r"\b(newborn|infant|\d+[- ](month|week)[- ]old|pregnant|oxygen|dialysis|medical equipment)\b",
+    r"\b(recién nacid[oa]|bebé de \d+|embarazada|oxígeno|diálisis)\b",
+    r"\b(nouveau-né|bébé de \d+|enceinte|oxygène|dialyse)\b",
+    r"\b(neugeboren\w*|säugling|baby|schwanger|sauerstoff|dialyse)\b",
+    r"\b(neonat[oa]|incinta|ossigeno|dialisi)\b",
+    r"\b(recém-nascid[oa]|grávida|oxigénio|oxigênio|diálise)\b",
+)
+
+
+def harm_now(text: str) -> bool:
+    """Security or fraud, a customer blocked now, everyone blocked, danger, or a vulnerable person: a person's job whatever was asked."""
+    return bool(SECURITY.search(text) or BLOCKED_NOW.search(text) or EVERYONE_BLOCKED.search(text) or SAFETY.search(text) or VULNERABLE.search(text))
