@@ -161,6 +161,7 @@ def test_a_model_file_round_trips_without_pickle_and_anything_else_is_refused(tm
     back = lc.load(tmp_path / "m.npz")
     x = lc.featurize(["refund my order"])
     assert back.intent.proba(x) == pytest.approx(models.intent.proba(x))
+    assert (back.escalate_alone_p, back.high_alone_p) == (0.0, 0.0)  # a team's own model is trusted as trained
     (tmp_path / "other.npz").write_bytes(b"PK not a model")
     with pytest.raises(ValueError, match="not a ticketflow classifier model"):
         lc.load(tmp_path / "other.npz")
@@ -218,3 +219,14 @@ def test_with_injection_the_request_not_the_wording_sets_the_intent(provider: Lo
 )
 def test_a_question_that_reports_no_failure_is_not_a_bug(message: str, rule_fires: bool) -> None:
     assert (bool(sig.QUESTION.search(message)) and not sig.FAILURE.search(message)) is rule_fires
+
+
+def test_only_the_general_model_needs_a_signal_for_escalate_and_high_urgency(tmp_path: Path, bundled_classifier: lc.LocalModels) -> None:
+    # given the bundled general model, and a team's own model fitted on its history
+    team = lc.fit_models(lc.examples_from_rows(SMALL), folds=2)
+    # then the general one lets escalate and high urgency stand alone only when sure; the team's is trusted as trained
+    assert (bundled_classifier.escalate_alone_p, bundled_classifier.high_alone_p) == (lc.GENERAL_ESCALATE_ALONE_P, lc.GENERAL_HIGH_ALONE_P)
+    assert (team.escalate_alone_p, team.high_alone_p) == (0.0, 0.0)
+    # and a plain question the general model leans to escalate on is routed by what it asks
+    cls, _ = LocalProvider(bundled_classifier).classify(Ticket(id="t", message="Kann ich die Kursgebühr in zwei Raten zahlen?"))
+    assert cls.intent == "faq" and cls.urgency != "high"

@@ -20,11 +20,6 @@ SPECIALIST = FRAMES["en"].specialist
 # The models read the opening of a long message (where the ask is) so classify stays around a millisecond.
 MAX_MODEL_CHARS = 2000
 MAX_RULE_CHARS = 4000  # the topic rules read this much; injection is looked for everywhere
-# The escalate intent and high urgency name asks and states the signals look for in six languages (a person,
-# a complaint, the law, harm now, anger). Without any of them the model is reading a domain's or a language's
-# words, and only a reading this sure stands on its own (chosen on the bundled sample and Bitext, see README).
-ESCALATE_ALONE_P = 0.8
-HIGH_ALONE_P = 0.75
 
 
 @dataclass
@@ -62,7 +57,7 @@ class LocalProvider:
         intent = max(p_intent, key=p_intent.__getitem__)
         confidence = p_intent[intent]
         urgency = max(p_urg, key=p_urg.__getitem__)
-        if urgency == "high" and p_urg["high"] < HIGH_ALONE_P and not sig.harm_now(text):
+        if urgency == "high" and p_urg["high"] < self.models.high_alone_p and not sig.harm_now(text):
             urgency = "medium"  # high urgency is harm now: without its signal the model's lean alone does not send a question to a person
         frustrated = p_frustrated > self.models.frustration_p
         signals: list[str] = ["frustration_model"] if frustrated else []
@@ -72,15 +67,15 @@ class LocalProvider:
             signals.append("question_without_failure")
         harm = sig.harm_now(text) or sig.PROFANITY.search(text) or sig.FRUSTRATION.search(text) or frustrated
         human = {i: p_intent[i] for i in lc.HUMAN_INTENTS}
-        if intent == "escalate" and not harm and p_intent["escalate"] < ESCALATE_ALONE_P:
+        if intent == "escalate" and not harm and p_intent["escalate"] < self.models.escalate_alone_p:
             # no signal of what escalate means: the next reading decides (a lean to billing or account still goes to a person)
             rest = {i: p for i, p in p_intent.items() if i != "escalate"}
             intent = max(rest, key=rest.__getitem__)
             confidence = rest[intent] / max(1e-9, sum(rest.values()))
             human.pop("escalate")
             signals.append("escalate_without_signal")
-        elif not harm:
-            human.pop("escalate")  # for the threshold below: an escalation needs its signal, a model's lean is not enough
+        elif not harm and self.models.escalate_alone_p > 0:
+            human.pop("escalate")  # for the threshold below: an escalation needs its signal, a general model's lean is not enough
         if intent in ("faq", "bug") and sum(human.values()) >= self.models.human_p and not sig.asks_about_prices(text):
             # the model leans to a person more than the chosen threshold allows an answer for
             intent = max(human, key=human.__getitem__)

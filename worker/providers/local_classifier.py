@@ -42,6 +42,12 @@ HUMAN_INTENTS = tuple(i for i in INTENTS if i in HUMAN_INTENT_SET)  # in INTENTS
 DEFAULT_HUMAN_P = 0.5
 MIN_HUMAN_P = 0.3
 HUMAN_RECALL_TARGET = 0.95  # share of out-of-fold account/billing/escalate tickets the chosen threshold must keep with a person
+# The bundled model is general: in a domain it has never seen, its escalate and high-urgency readings follow the
+# domain's and the language's words. They stand alone only when this sure; otherwise a signal of what they mean
+# must fire (a person, a complaint, the law, harm now, anger; see `signals`). Chosen on the bundled sample and
+# Bitext. A team's own model (`ticketflow train`) learnt its domain and is trusted as it is (0: no bar).
+GENERAL_ESCALATE_ALONE_P = 0.8
+GENERAL_HIGH_ALONE_P = 0.75
 
 
 @lru_cache(maxsize=1)
@@ -161,6 +167,8 @@ class LocalModels:
     frustration: LinearHead
     frustration_p: float = DEFAULT_FRUSTRATION_P
     human_p: float = DEFAULT_HUMAN_P  # a faq/bug reading whose account+billing+escalate probability reaches this goes to a person
+    escalate_alone_p: float = 0.0  # an escalate reading without its signal stands only at this probability (GENERAL_ESCALATE_ALONE_P)
+    high_alone_p: float = 0.0  # the same for high urgency
     meta: dict[str, Any] = field(default_factory=dict)
 
     def predict(self, text: str) -> tuple[dict[str, float], dict[str, float], float]:
@@ -276,7 +284,8 @@ def save(models: LocalModels, path: Path) -> None:
         arrays[f"{name}_bias"] = np.asarray(head.intercept, dtype=np.float64)
         arrays[f"{name}_labels"] = np.array(head.labels)
         arrays[f"{name}_t"] = np.array([head.temperature])
-    meta = {**models.meta, "format": FORMAT, "frustration_p": models.frustration_p, "human_p": models.human_p}
+    meta = {**models.meta, "format": FORMAT, "frustration_p": models.frustration_p, "human_p": models.human_p,
+            "escalate_alone_p": models.escalate_alone_p, "high_alone_p": models.high_alone_p}
     arrays["meta"] = np.array([json.dumps(meta)])
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.stem}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp.npz")
@@ -300,7 +309,8 @@ def load(path: Path) -> LocalModels:
     if heads[0].labels != INTENTS or heads[0].coef.shape[1] != DIM:
         raise ValueError(f"{path}: not a ticketflow classifier model (labels or dimensions differ)")
     return LocalModels(heads[0], heads[1], heads[2], frustration_p=float(meta.get("frustration_p", DEFAULT_FRUSTRATION_P)),
-                       human_p=float(meta.get("human_p", DEFAULT_HUMAN_P)), meta=meta)
+                       human_p=float(meta.get("human_p", DEFAULT_HUMAN_P)), escalate_alone_p=float(meta.get("escalate_alone_p", 0.0)),
+                       high_alone_p=float(meta.get("high_alone_p", 0.0)), meta=meta)
 
 
 def load_or_train(cache_dir: Path, paths: Sequence[Path] = TRAIN_FILES) -> LocalModels:
@@ -309,10 +319,16 @@ def load_or_train(cache_dir: Path, paths: Sequence[Path] = TRAIN_FILES) -> Local
     cache = cache_dir / f"local-classifier-{content_hash(examples)}.npz"
     if cache.exists():
         try:
-            return load(cache)
+            return _general(load(cache))
         except ValueError:
             pass  # a corrupt or partial cache is rebuilt below
-    models = fit_models(examples)
+    models = _general(fit_models(examples))
     models.meta = {"trained_on": [p.name for p in paths if p.exists()], "examples": len(examples), "hash": content_hash(examples)}
     save(models, cache)
+    return models
+
+
+def _general(models: LocalModels) -> LocalModels:
+    """The bundled model's bars for a reading without its signal (set here, not cached: they are policy, not data)."""
+    models.escalate_alone_p, models.high_alone_p = GENERAL_ESCALATE_ALONE_P, GENERAL_HIGH_ALONE_P
     return models
