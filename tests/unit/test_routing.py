@@ -221,3 +221,52 @@ def test_instructions_addressed_to_an_ai_are_injection(provider: LocalProvider, 
 )
 def test_product_words_that_sound_urgent_are_not_harm_now(provider: LocalProvider, message: str) -> None:
     assert classify(provider, message).urgency != "high"
+
+
+@pytest.mark.parametrize(
+    ("text", "change"),
+    [
+        ("If I close my account, do I keep the points I collected?", False),
+        ("Si cierro mi cuenta, ¿pierdo el saldo?", False),
+        ("Please close my account and keep the invoices.", True),
+        ("Bitte löschen Sie mein Konto.", True),
+    ],
+)
+def test_what_would_happen_if_the_account_changed_is_a_question(text: str, change: bool) -> None:
+    assert sig.asks_for_account_change(text) is change
+
+
+@pytest.mark.parametrize(
+    ("text", "own"),
+    [
+        ("How many days do I have to dispute a parking fine?", False),
+        ("Combien de jours ai-je pour contester une amende ?", False),
+        ("Je conteste les frais de 40 € facturés hier.", True),
+    ],
+)
+def test_a_deadline_to_contest_is_a_question_a_contested_fee_is_billing(text: str, own: bool) -> None:
+    assert sig.asks_for_own_money(text) is own
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "The export is still not working after the update.",
+        "La sincronización todavía no funciona en el móvil.",
+        "Le fichier n'apparaît toujours pas dans la liste.",
+    ],
+)
+def test_a_bug_still_there_is_not_frustration_by_itself(provider: LocalProvider, message: str) -> None:
+    assert "frustration_terms" not in classify(provider, message).signals
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "This is the third time I am writing about the same refund.",
+        "Sigo esperando una respuesta desde hace dos semanas.",
+        "Ich warte immer noch auf eine Antwort, zum dritten Mal.",
+    ],
+)
+def test_repeated_contact_is_frustration(provider: LocalProvider, message: str) -> None:
+    assert classify(provider, message).frustrated

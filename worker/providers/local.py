@@ -65,7 +65,7 @@ class LocalProvider:
         if intent == "bug" and sig.QUESTION.search(text) and not sig.FAILURE.search(text):
             intent = "faq"
             signals.append("question_without_failure")
-        harm = sig.harm_now(text) or sig.PROFANITY.search(text) or sig.FRUSTRATION.search(text) or frustrated
+        harm = sig.harm_now(text) or sig.PROFANITY.search(text) or sig.FRUSTRATION.search(text) or sig.shouts_a_word(ticket.message) or frustrated
         human = {i: p_intent[i] for i in lc.HUMAN_INTENTS}
         if intent == "escalate" and not harm and p_intent["escalate"] < self.models.escalate_alone_p:
             # no signal of what escalate means: the next reading decides (a lean to billing or account still goes to a person)
@@ -91,8 +91,8 @@ class LocalProvider:
         elif intent in ("faq", "bug") and account_change:
             intent = "account"
             signals.append("account_change")
-        elif intent == "billing" and not own_money and sig.asks_about_prices(text):
-            # prices, fees, payment methods, top-ups, limits: a question the help centre may answer
+        elif intent == "billing" and not own_money and (sig.asks_about_prices(text) or sig.MEANING_QUESTION.search(text)):
+            # prices, fees, payment methods, top-ups, limits, what a line on the bill means: a question the help centre may answer
             intent, confidence = "faq", p_intent["faq"] + p_intent["billing"]
             signals.append("money_question")
         elif intent == "account" and not account_change and sig.HOW_TO.search(text) and not sig.SECURITY.search(text):
@@ -110,7 +110,7 @@ class LocalProvider:
         if sig.PROFANITY.search(text):
             frustrated = True
             signals.append("profanity")
-        if sig.FRUSTRATION.search(text) or sig.FRUSTRATION.search(history) or sig.caps_ratio(ticket.message[:MAX_RULE_CHARS]) > 0.6:
+        if sig.FRUSTRATION.search(text) or sig.FRUSTRATION.search(history) or sig.caps_ratio(ticket.message[:MAX_RULE_CHARS]) > 0.6 or sig.shouts_a_word(ticket.message[:MAX_RULE_CHARS]):
             frustrated = True
             signals.append("frustration_terms")
         injection = sig.has_injection(ticket.subject, ticket.message, *(t.text for t in ticket.history if t.role in ("customer", "user")))

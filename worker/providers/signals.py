@@ -112,24 +112,24 @@ FRUSTRATION = _rx(
     r"worst|terrible|awful|horrible|useless|pathetic|fed up|sick (and tired )?of|a joke|let down|not happy|unhappy|losing (my )?patience|at my wits)\b",
     r"\b(second|third|fourth|fifth|sixth|2nd|3rd|4th|5th|6th|several|multiple|many|countless|numerous) (time|e-?mail|message|attempt|request|ticket|call)s?\b",
     r"\b(asked|written|wrote|emailed|contacted|called|told) (you |your team |support )?(\w+ )?(twice|three times|four times|again)\b",
-    r"\bstill (not|no|waiting|broken|haven't|hasn't|nothing|doesn't|isn't|can't)\b|\b(no one|nobody) (has )?(replied|answered|responded|gets back|helps)\b",
+    r"\bstill (waiting|haven't (heard|had|received|got)|no (reply|answer|response|word|refund))\b|\b(no one|nobody) (has )?(replied|answered|responded|gets back|helps)\b",
     r"\b(waiting|waited) (for )?(days|weeks|\d+ (days|weeks))\b|\bagain and again\b|\bover and over\b|\bhow many times\b|\byet again\b",
     r"\b(haven't|have not|never) (heard back|received (a |any )?(reply|response|answer))\b",
     # es
     r"\b(inaceptable|vergüenza|vergonzoso|indignad[oa]|harto|harta|decepcionad[oa]|molest[oa]|furios[oa]|enfadad[oa]|pésimo|una broma|"
-    r"tercera vez|cuarta vez|varias veces|ya (les )?he (escrito|llamado)|sigo esperando|nadie (me )?(responde|contesta)|todavía no|aún no)\b",
+    r"tercera vez|cuarta vez|varias veces|ya (les )?he (escrito|llamado)|sigo esperando|nadie (me )?(responde|contesta))\b",
     # fr
     r"\b(inadmissible|inacceptable|scandaleu\w*|honteu\w*|c'est une honte|marre|déçue?|furieu\w*|énervée?|en colère|lamentable|"
-    r"troisième fois|quatrième fois|plusieurs fois|toujours pas|toujours rien|personne ne (me )?répond|j'attends (toujours|depuis))\b",
+    r"troisième fois|quatrième fois|plusieurs fois|toujours pas de réponse|personne ne (me )?répond|j'attends (toujours|depuis))\b",
     # de
     r"\b(unverschämt|inakzeptabel|frechheit|skandal\w*|enttäuscht|sauer|wütend|verärgert|reicht mir|zum (dritten|vierten|x-ten) mal|"
-    r"schon wieder|immer noch nicht|immer noch kein\w*|niemand antwortet|warte (seit|immer noch))\b",
+    r"schon wieder|immer noch keine (antwort|rückmeldung)|niemand antwortet|warte (seit|immer noch))\b",
     # it
     r"\b(inaccettabile|vergogn\w*|stufo|stufa|delus[oa]|arrabbiat[oa]|furios[oa]|pessimo|ridicolo|terza volta|quarta volta|più volte|"
-    r"ancora niente|ancora nessun\w*|nessuno (mi )?risponde|aspetto ancora|sto ancora aspettando)\b",
+    r"ancora nessuna risposta|nessuno (mi )?risponde|aspetto ancora|sto ancora aspettando)\b",
     # pt
     r"\b(inaceitável|vergonha|absurdo|cansad[oa] de|decepcionad[oa]|irritad[oa]|furios[oa]|péssimo|ridículo|terceira vez|quarta vez|"
-    r"várias vezes|ainda não|ninguém (me )?responde|continuo (esperando|à espera))\b",
+    r"várias vezes|ainda sem resposta|ninguém (me )?responde|continuo (esperando|à espera))\b",
 )
 
 # --- injection: anywhere in the message, quoted mail, HTML comments and signatures included ---------------
@@ -174,6 +174,10 @@ _POLICY = _rx(
     r"\bhow (long|much time)\b[^.?!]{0,40}\b(refunds?|reimburse\w*)\b|\b(refunds?|reimburse\w*)\b[^.?!]{0,30}\bhow long\b",
     r"\b(cuánto (tiempo )?tarda|cuánto tiempo)\b[^.?!]{0,40}\b(reembols\w*|devoluci(ón|ones))\b|\b(combien de temps|quel délai|délai)\b[^.?!]{0,40}\brembours\w*",
     r"\b(wie lange|wann)\b[^.?!]{0,40}\b(erstattung|rückerstattung|gutschrift)\w*|\b(quanto tempo|entro quando)\b[^.?!]{0,40}\b(rimbors\w*|reembols\w*|estorno)",
+    r"\b(how (many|much) (days|weeks|time)|how long|until when|what is the deadline|deadline)\b[^.?!]{0,30}\b(dispute|contest|appeal|challenge)\w*",
+    r"\b(cuántos días|hasta cuándo|plazo)\b[^.?!]{0,30}\b(reclamar|impugnar|recurrir)|\b(combien de (jours|temps)|jusqu'à quand|délai)\b[^.?!]{0,30}\bcontester",
+    r"\b(wie viele tage|bis wann|frist)\b[^.?!]{0,30}\b(widerspr|einspruch|anfecht)\w*|\b(entro quant[ie] giorni|entro quando|termine)\b[^.?!]{0,30}\b(contestar|impugn|ricorr)\w*",
+    r"\b(quantos dias|até quando|prazo)\b[^.?!]{0,30}\b(contestar|reclamar|recorrer)",
     r"\brefund polic(y|ies)\b|\bpolítica de (reembolsos?|devoluci(ón|ones))\b|\bpolitique de remboursement\b|\b(erstattungs|rückgabe)(richtlinie|bedingungen)\w*\b",
     r"\bpolitica di (rimborso|reso)\b|\bpolítica de (reembolso|devolução)\b",
 )
@@ -225,7 +229,7 @@ _ACCOUNT_NOUN = r"(account|profile|user ?name|username)"
 _BETWEEN = r"(?:\s+(?:the|my|our|this|that|a|an|old|user|customer|personal|whole|entire|second|duplicate|existing|current|info|information|data|details|of|on|in|from|for|all))*"
 ACCOUNT_CHANGE = _rx(
     rf"\b(delet\w*|clos(e|ed|es|ing)|remov\w*|cancel\w*|deactivat\w*|terminat\w*|eras\w*|merg\w*|transfer\w*|wip\w*|get rid of){_BETWEEN}(\s+[\w-]+)?\s+{_ACCOUNT_NOUN}s?\b",
-    r"\b(chang\w*|updat\w*|edit\w*|modif\w*|correct\w*|rename|renaming)\b[\w\s,']{0,25}\b(e-?mail( address)?|owner(ship)?|user ?name|account holder|name on (the|my|our) account|login e-?mail|admin)\b",
+    r"\b(chang\w*|updat\w*|edit\w*|modif\w*|correct\w*|rename|renaming)\b[\w ,']{0,25}\b(e-?mail( address)?|owner(ship)?|user ?name|account holder|name on (the|my|our) account|login e-?mail|admin)\b",
     rf"\b(chang\w*|updat\w*|edit\w*|modif\w*|correct\w*){_BETWEEN}(\s+[\w-]+)?\s+{_ACCOUNT_NOUN}\b(?! (language|settings?|picture|photo|theme|colou?r|notifications?))",
     r"\baccount (deletion|removal|termination|cancell?ation|closure|closing|deactivation|erasure|merger?|transfer)s?\b|\bownership transfer\b|\btransfer (the )?ownership\b",
     r"\b(date of birth|birth ?date|fecha de nacimiento|date de naissance|geburtsdatum|data di nascita|data de nascimento)\b[^.?!]{0,40}"
@@ -233,16 +237,16 @@ ACCOUNT_CHANGE = _rx(
     r"sbagliat[oa]|errat[oa]|corregg\w*|cambiare|errad[oa]|corrigir|alterar|mudar)\b"
     r"|\b(wrong|mistake|incorrect|correct\w*|chang\w*|equivoqué|corregir|cambiar|corriger|modifier|falsch|korrigier\w*|änder\w*|sbagliato|corregg\w*|cambiare|errei|corrigir|alterar|mudar)\b[^.?!]{0,30}"
     r"\b(date of birth|birth ?date|fecha de nacimiento|date de naissance|geburtsdatum|data di nascita|data de nascimento)\b",
-    r"\b(eliminar|borrar|cerrar|cancelar|dar de baja|fusionar|transferir)\b[\w\s,']{0,25}\b(cuenta|perfil|usuario)\b"
-    r"|\b(cambiar|modificar|actualizar)\b[\w\s,']{0,20}\b(correo|e-?mail|titular|usuario|nombre de la cuenta)\b",
-    r"\b(supprimer|fermer|clôturer|résilier|fusionner|transférer)\b[\w\s,']{0,25}\b(compte|profil|identifiant)\b"
-    r"|\b(changer|modifier)\b[\w\s,']{0,20}\b(e-?mail|adresse (e-?mail|électronique)|titulaire|identifiant)\b",
-    r"\b(konto|profil|benutzerkonto|account|e-?mail-adresse|benutzername|kontoinhaber)\w*\b[\w\s,']{0,30}\b(löschen|schließen|kündigen|ändern|übertragen|zusammenführen)\b"
-    r"|\b(lösch\w*|schließ\w*|änder\w*)\b[\w\s,']{0,15}\b(konto|profil|e-?mail-adresse|benutzername)\b",
-    r"\b(eliminare|cancellare|chiudere|disattivare|unire|trasferire)\b[\w\s,']{0,25}\b(account|profilo|conto)\b"
-    r"|\b(cambiare|modificare)\b[\w\s,']{0,20}\b(e-?mail|indirizzo (e-?mail|di posta)|intestatario|nome utente)\b",
-    r"\b(excluir|apagar|encerrar|fechar|cancelar|desativar|unir|transferir)\b[\w\s,']{0,25}\b(conta|perfil)\b"
-    r"|\b(alterar|mudar|trocar)\b[\w\s,']{0,20}\b(e-?mail|titular|nome de usuário|usuário)\b",
+    r"\b(eliminar|borrar|cerrar|cancelar|dar de baja|fusionar|transferir)\b[\w ,']{0,25}\b(cuenta|perfil|usuario)\b"
+    r"|\b(cambiar|modificar|actualizar)\b[\w ,']{0,20}\b(correo|e-?mail|titular|usuario|nombre de la cuenta)\b",
+    r"\b(supprimer|fermer|clôturer|résilier|fusionner|transférer)\b[\w ,']{0,25}\b(compte|profil|identifiant)\b"
+    r"|\b(changer|modifier)\b[\w ,']{0,20}\b(e-?mail|adresse (e-?mail|électronique)|titulaire|identifiant)\b",
+    r"\b(konto|profil|benutzerkonto|account|e-?mail-adresse|benutzername|kontoinhaber)\w*\b[\w ,']{0,30}\b(löschen|schließen|kündigen|ändern|übertragen|zusammenführen)\b"
+    r"|\b(lösch\w*|schließ\w*|änder\w*)\b[\w ,']{0,15}\b(konto|profil|e-?mail-adresse|benutzername)\b",
+    r"\b(eliminare|cancellare|chiudere|disattivare|unire|trasferire)\b[\w ,']{0,25}\b(account|profilo|conto)\b"
+    r"|\b(cambiare|modificare)\b[\w ,']{0,20}\b(e-?mail|indirizzo (e-?mail|di posta)|intestatario|nome utente)\b",
+    r"\b(excluir|apagar|encerrar|fechar|cancelar|desativar|unir|transferir)\b[\w ,']{0,25}\b(conta|perfil)\b"
+    r"|\b(alterar|mudar|trocar)\b[\w ,']{0,20}\b(e-?mail|titular|nome de usuário|usuário)\b",
 )
 
 
@@ -256,6 +260,14 @@ PRICE_QUESTION = _rx(
     r"\b(wie ?viel|was kostet|preise?|gebühr(en)?|tarife?|zahlungs(methoden|arten|möglichkeiten)|(be)?zahlen mit|aufladen|limits?)\b",
     r"\b(quanto (costa|costano|si paga)|prezz[oi]|tariff[ae]|commission[ei]|metodi di pagamento|pagare (con|in)|ricaric\w*|limit[ei])\b",
     r"\b(quanto (custa|é)|preços?|tarifas?|taxas?|formas de pagamento|métodos de pagamento|pagar (com|em)|recarreg\w*|limites?)\b",
+)
+
+
+# What a word, a letter or a line on a bill means: the help centre explains how to read a bill.
+MEANING_QUESTION = _rx(
+    r"\bwhat (does|do) (the |this |that |a |an |it )?[\w\s\"'“”«»-]{0,40}\bmean\b|\bwhat is meant by\b",
+    r"\bqué (significa|quiere decir)\b|\bque (signifie|veut dire)\b|\bwas (bedeutet|heißt)\b|\bheißt das\b|"
+    r"\bcosa (significa|vuol dire)\b|\bche significa\b|\bo que (significa|quer dizer)\b",
 )
 
 
@@ -274,9 +286,17 @@ def asks_for_own_money(text: str) -> bool:
     return bool(BILLING_ASK.search(rest) or _NAMED_INVOICE.search(rest))
 
 
+# What would happen *if* the account changed is a question: "if I close my account, do I keep my credit?"
+_HYPOTHETICAL = _rx(
+    r"\b(if|once|after|when) (i|we) (\w+ )?(close|delete|cancel|remove|deactivate|change)\w*\b",
+    r"\b(si|cuando) (cierro|elimino|borro|cancelo|doy de baja)\b|\bsi (je|nous) (ferme|supprime|résilie|clôture)\w*\b",
+    r"\b(wenn|falls) ich\b[^.?!]{0,30}\b(lösche|schließe|kündige)\b|\bse (chiudo|cancello|elimino|disattivo)\b|\bse (eu )?(fechar|excluir|apagar|cancelar|encerrar)\b",
+)
+
+
 def asks_for_account_change(text: str) -> bool:
-    """Delete, close, rename, merge or transfer the account, or change its e-mail or owner."""
-    return bool(ACCOUNT_CHANGE.search(text))
+    """Delete, close, rename, merge or transfer the account, or change its e-mail or owner (not what would happen if one did)."""
+    return bool(ACCOUNT_CHANGE.search(_HYPOTHETICAL.sub(" ", text)))
 
 
 def wants_a_person(text: str) -> str | None:
@@ -292,14 +312,14 @@ def wants_a_person(text: str) -> str | None:
 
 # --- a question that reports nothing failing is a how-to, whatever product words it shares with bug reports ---
 QUESTION = re.compile(
-    r"[?¿]\s*$|^\s*(how|can|could|is|are|does|do|what|where|which|when|why|will|should|may)\b"
+    r"[?¿]\s*$|^\s*(how|can|could|is|are|does|do|what|where|which|why|will|should|may)\b"  # "when I click X, Y happens" is a report
     r"|^\s*(¿|comment|combien|est-ce|puis-je|peut-on|kann|können|wie|wo|was|gibt es|hoe|kan|waar|come|dove|quanto|posso|si può|"
     r"como|cómo|dónde|cuánto|cuál|puedo|se puede|onde|quanto|qual|é possível)\b",
     re.I | re.M,
 )
 HOW_TO = re.compile(
-    r"^\s*(how (do|can|should) (i|we|you)|how to|where (do|can|is|are)|can (i|we)|is (it|there)|what is the (way|best way)|"
-    r"¿?cómo|comment|wie (kann|können)|come (posso|si)|como (posso|faço))\b",
+    r"(^|[.!?]\s+)\s*(how (do|can|should) (i|we|you)|how to|where (do|can|is|are|in|on|should)|can (i|we)|is (it|there)|what is the (way|best way)|"
+    r"¿?cómo|¿?dónde|comment|où|wie (kann|können)|wo (kann|finde|ändere)|come (posso|si)|dove|como (posso|faço)|onde)\b",
     re.I | re.M,
 )
 FAILURE = re.compile(
@@ -309,6 +329,18 @@ FAILURE = re.compile(
     r"fehler|error|erreur|fout|kapot|werkt niet|no funciona|ne marche|funktioniert nicht|absturz|plante|non funziona|não funciona)\b",
     re.I,
 )
+
+
+# One word in capitals among lower-case ones, said for weight: "is there ANY way?", "NOTHING works", "¡NADA!".
+EMPHASIS = re.compile(
+    r"\b(ANY|ANYTHING|NOTHING|NEVER|NOBODY|STILL|AGAIN|EVERY|ALL|NOW|PLEASE|HELP|"
+    r"NADA|NUNCA|NADIE|YA|RIEN|JAMAIS|PERSONNE|TOUJOURS|NICHTS|NIE|NIEMAND|IMMER|NOCH|NIENTE|MAI|NESSUNO|ANCORA|NINGUÉM|AINDA)\b"
+)
+
+
+def shouts_a_word(text: str) -> bool:
+    """A word in capitals for weight in a message otherwise in lower case (acronyms are not in the list)."""
+    return bool(EMPHASIS.search(text)) and caps_ratio(text) < 0.5
 
 
 def caps_ratio(text: str) -> float:
