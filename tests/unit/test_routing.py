@@ -270,3 +270,25 @@ def test_a_bug_still_there_is_not_frustration_by_itself(provider: LocalProvider,
 )
 def test_repeated_contact_is_frustration(provider: LocalProvider, message: str) -> None:
     assert classify(provider, message).frustrated
+
+
+@pytest.mark.parametrize(
+    ("message", "high"),
+    [
+        ("Can I get a text message when there's an outage in my area?", False),
+        ("What happens to guests who are locked out after the code changes?", False),
+        ("Olvidé mi contraseña y no puedo entrar, ¿cómo la restablezco?", False),
+        ("We are locked out of the warehouse and the driver is waiting.", True),
+        ("Everything is down, nobody in our office can log in.", True),
+    ],
+)
+def test_harm_asked_about_is_not_harm_now(provider: LocalProvider, message: str, high: bool) -> None:
+    assert (classify(provider, message).urgency == "high") is high
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["When will we be charged each month?", "Will a paused member still get billed?", "¿Cuándo se cobra la cuota anual?", "Quando sou cobrado pela assinatura?"],
+)
+def test_when_or_whether_a_charge_is_taken_is_a_question(text: str) -> None:
+    assert sig.asks_about_prices(text) and not sig.asks_for_own_money(text)

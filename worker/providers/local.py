@@ -104,7 +104,7 @@ class LocalProvider:
         if sig.SAFETY.search(text) or sig.VULNERABLE.search(text):
             urgency = "high"
             signals.append("safety")
-        if sig.BLOCKED_NOW.search(text) or sig.EVERYONE_BLOCKED.search(text):
+        if sig.blocked_now(text):
             urgency = "high"
             signals.append("urgent_terms")
         if sig.PROFANITY.search(text):

@@ -110,7 +110,7 @@ PROFANITY = _rx(
 FRUSTRATION = _rx(
     r"\b(unacceptable|ridiculous|outrageous|furious|angry|disgusted|disappointed|disappointing|frustrat\w*|annoyed|appalling|disgrace\w*|"
     r"worst|terrible|awful|horrible|useless|pathetic|fed up|sick (and tired )?of|a joke|let down|not happy|unhappy|losing (my )?patience|at my wits)\b",
-    r"\b(second|third|fourth|fifth|sixth|2nd|3rd|4th|5th|6th|several|multiple|many|countless|numerous) (time|e-?mail|message|attempt|request|ticket|call)s?\b",
+    r"\b(second|third|fourth|fifth|sixth|2nd|3rd|4th|5th|6th|several|multiple|many|countless|numerous) (time|e-?mail|message|request|ticket|call)s?\b",
     r"\b(asked|written|wrote|emailed|contacted|called|told) (you |your team |support )?(\w+ )?(twice|three times|four times|again)\b",
     r"\bstill (waiting|haven't (heard|had|received|got)|no (reply|answer|response|word|refund))\b|\b(no one|nobody) (has )?(replied|answered|responded|gets back|helps)\b",
     r"\b(waiting|waited) (for )?(days|weeks|\d+ (days|weeks))\b|\bagain and again\b|\bover and over\b|\bhow many times\b|\byet again\b",
@@ -170,6 +170,7 @@ def has_injection(*texts: str) -> bool:
 # --- what the customer asks for: their own money, a change to their account --------------------------------
 # A question about a refund *policy* is a question; a refund of *this* charge is billing.
 _POLICY = _rx(
+    r"\b(when|how often|will|do|does|would) (i|we|you|they|members?|users?|a \w+ \w+|an? \w+)( still| also| then)? (be|get|gets) (charged|billed|debited)\b",
     r"\bis there (an? |any )?(extra|additional|separate) (charge|fee|cost)\b",
     r"\bhow (long|much time)\b[^.?!]{0,40}\b(refunds?|reimburse\w*)\b|\b(refunds?|reimburse\w*)\b[^.?!]{0,30}\bhow long\b",
     r"\b(cuánto (tiempo )?tarda|cuánto tiempo)\b[^.?!]{0,40}\b(reembols\w*|devoluci(ón|ones))\b|\b(combien de temps|quel délai|délai)\b[^.?!]{0,40}\brembours\w*",
@@ -254,6 +255,9 @@ ACCOUNT_CHANGE = _rx(
 PRICE_QUESTION = _rx(
     r"\bhow much\b|\bwhat (does|do|is|are|would) (it|the|a|an|your)?\s?[\w\s-]{0,30}(cost|price|fee|charge|rate|tariff)s?\b|\b(price|fee|cost|rate|tariff)s? (for|of|to)\b",
     r"\bdo you (accept|take|charge)\b|\bwhich (payment|cards?|methods)\b|\bpayment (methods|options)\b|\bcan (i|we) pay (with|by|in|using|for)\b",
+    r"\b(when|how often|will|do|does|would) (i|we|you|they|members?|users?|a \w+ \w+|an? \w+)( still| also| then)? (be|get|gets) (charged|billed|debited)\b",
+    r"\b(cuándo se cobra|me cobrarán|se cobrará)\b|\b(quand (serai-je|serons-nous|est-ce que je serai) (prélevée?|débitée?|facturée?))|\b(wann wird (abgebucht|berechnet)|wann buchen sie ab)\b",
+    r"\b(quando (viene|verrà|mi verrà) addebitat\w*)|\b(quando (sou|serei|é) cobrad[oa])\b",
     r"\btop[- ]?up|\badd (credit|money|funds)\b|\b(limits?|minimum|maximum) (on|for|of|per)\b|\bis there a (fee|charge|discount|limit)\b",
     r"\b(cuánto (cuesta|vale|cobran|es)|precios?|tarifas?|comisi(ón|ones)|métodos de pago|formas de pago|puedo pagar (con|en)|recargar|recarga|límites?)\b",
     r"\b(combien (coûte|ça coûte|est)|prix|tarifs?|frais|moyens de paiement|payer (par|avec|en)|recharger|recharge|plafonds?)\b",
@@ -361,6 +365,27 @@ VULNERABLE = _rx(
 )
 
 
+# Harm that is asked about, not happening: "can I be told when there's an outage?", "are they locked out right away?"
+_HYPOTHETICAL_HARM = _rx(
+    r"\b(when|if|whenever|in case) there('s| is| are| was)\b[^.?!]*|\bin case of\b[^.?!]*|\bwhat happens (if|when|to)\b[^.?!]*|\b(are|will) (they|we|you|people|users|members) (\w+ )?(locked|blocked)\b[^.?!]*",
+    r"\b(en caso de|cuando haya|si hay)\b[^.?!]*|\b(en cas de|quand il y a|s'il y a)\b[^.?!]*|\b(im fall(e)? (von|eines|einer)|wenn es)\b[^.?!]*",
+    r"\b(in caso di|quando c'è|se c'è)\b[^.?!]*|\b(em caso de|quando houver|se houver)\b[^.?!]*",
+)
+# A forgotten password keeps a customer out of the app, not stranded: the help centre's reset answers it.
+_FORGOTTEN_PASSWORD = _rx(
+    r"\b(forgot|forgotten|reset|lost)\b[^.?!]{0,20}\bpassword\b|\b(olvid\w*|restablecer)\b[^.?!]{0,20}\bcontraseña\b|\b(oubli\w*|réinitialiser)\b[^.?!]{0,20}\bmot de passe\b",
+    r"\bpasswort\b[^.?!]{0,20}\b(vergessen|zurücksetzen)\b|\b(dimenticat\w*|reimpostare)\b[^.?!]{0,20}\bpassword\b|\b(esqueci|redefinir)\b[^.?!]{0,20}\bsenha\b",
+)
+
+
+def blocked_now(text: str) -> bool:
+    """A customer (or everyone) blocked at this moment; not a hypothetical, not a forgotten password."""
+    real = _HYPOTHETICAL_HARM.sub(" ", text)
+    if EVERYONE_BLOCKED.search(real):
+        return True
+    return bool(BLOCKED_NOW.search(real)) and not _FORGOTTEN_PASSWORD.search(text)
+
+
 def harm_now(text: str) -> bool:
     """Security or fraud, a customer blocked now, everyone blocked, danger, or a vulnerable person: a person's job whatever was asked."""
-    return bool(SECURITY.search(text) or BLOCKED_NOW.search(text) or EVERYONE_BLOCKED.search(text) or SAFETY.search(text) or VULNERABLE.search(text))
+    return bool(SECURITY.search(text) or blocked_now(text) or SAFETY.search(text) or VULNERABLE.search(text))
