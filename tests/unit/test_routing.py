@@ -190,7 +190,8 @@ def test_an_account_change_is_told_from_a_how_to_about_the_account(text: str, ch
         "Das Ladegerät qualmt und ist ganz heiß.",
         "Esce fumo dalla presa dopo aver collegato il caricatore.",
         "Há um cheiro a queimado que vem do aparelho.",
-        "Our supply is cut and we have a 2 month old at home.",
+        "Our supply was cut off this morning and we have a 2 month old at home.",
+        "Sin luz desde anoche y mi madre usa oxígeno en casa.",
     ],
 )
 def test_danger_to_people_is_high_urgency_in_six_languages(provider: LocalProvider, message: str) -> None:
@@ -217,6 +218,7 @@ def test_instructions_addressed_to_an_ai_are_injection(provider: LocalProvider, 
         "Is there an emergency contact number for the weekend?",
         "Après le paiement je vois 15 € bloqués sur ma carte, c'est normal ?",
         "¿Cuánto crédito de emergencia tiene la tarjeta prepago?",
+        "My dad uses a home dialysis machine. Can we be put on your priority list?",
     ],
 )
 def test_product_words_that_sound_urgent_are_not_harm_now(provider: LocalProvider, message: str) -> None:

@@ -101,7 +101,7 @@ class LocalProvider:
         if sig.SECURITY.search(text):
             urgency = "high"
             signals.append("security")
-        if sig.SAFETY.search(text) or sig.VULNERABLE.search(text):
+        if sig.SAFETY.search(text) or sig.vulnerable_without_essentials(text):
             urgency = "high"
             signals.append("safety")
         if sig.blocked_now(text):

@@ -191,7 +191,7 @@ BILLING_ASK = _rx(
     r"\b(paid|topped up|pagad[oa]|pagué|recargué|payé|rechargé|bezahlt|aufgeladen|pagato|ricaricato|paguei|carreguei|recarreguei)\b[^.?!]{0,50}"
     r"\b(but|pero|mais|aber|ma|mas)\b[^.?!]{0,30}\b(not|never|no|pas|nicht|keine?n?|non|não)\b[^.?!]{0,20}"
     r"\b(received|got|arrived|recibido|llegado|reçu|arrivé|erhalten|bekommen|angekommen|ricevuto|arrivat[oi]|recebi|recebido|chegou)\b",
-    r"\b(je conteste|nous contestons|contester|contesto|contestamos|impugno|impugnar|contestare|widerspreche\w*|einspruch)\b[^.?!]{0,40}"
+    r"\b(je conteste|nous contestons|contester|contesto|contestamos|impugno|impugnar|contestare|widerspreche\w*|einspruch)\b[^.?!\n]{0,40}"
     r"(\d|€|£|\$|frais|pénalité|amende|factur|cargo|cobro|multa|penalizaci|gebühr|strafe|rechnung|addebit|penale|sanzione|cobrança|taxa)",
     r"\b(rebat\w*|refund\w*|compensat\w*|reimburs\w*|restitut\w*)\s+(of\s+)?([£€$]\s?\d+|\d+ ?(dollars|euros|pounds|usd|eur|gbp)\b)",
     r"\b(waiting|wait|expect\w*) for\b[^.?!]{0,30}(\d+ ?(dollars|euros|pounds|usd|eur|gbp)\b|[£€$] ?\d+)",
@@ -354,15 +354,29 @@ def caps_ratio(text: str) -> float:
         return 0.0
     return sum(c.isupper() for c in letters) / len(letters)
 
-# A vulnerable person in the household (a baby, a pregnancy, medical equipment): a person now, however calmly it is put.
+# A vulnerable person in the household (a baby, a pregnancy, medical equipment) left without heat, power or water
+# now: a person at once, however calmly it is put. Either alone is a question the help centre may answer.
 VULNERABLE = _rx(
-    r"\b(newborn|infant|\d+[- ](month|week)[- ]old|pregnant|oxygen|dialysis|medical equipment)\b",
-    r"\b(recién nacid[oa]|bebé de \d+|embarazada|oxígeno|diálisis)\b",
-    r"\b(nouveau-né|bébé de \d+|enceinte|oxygène|dialyse)\b",
-    r"\b(neugeboren\w*|säugling|baby|schwanger|sauerstoff|dialyse)\b",
-    r"\b(neonat[oa]|incinta|ossigeno|dialisi)\b",
-    r"\b(recém-nascid[oa]|grávida|oxigénio|oxigênio|diálise)\b",
+    r"\b(newborn|infant|baby|\d+[- ](month|week)[- ]old|pregnant|oxygen|dialysis|medical equipment|elderly|disabled)\b",
+    r"\b(recién nacid[oa]|bebé|embarazada|oxígeno|diálisis|ancian[oa]|discapacitad[oa])\b",
+    r"\b(nouveau-né|bébé|enceinte|oxygène|dialyse|personne âgée|handicapée?)\b",
+    r"\b(neugeboren\w*|säugling|baby|schwanger|sauerstoff|dialyse|pflegebedürftig\w*|behindert\w*)\b",
+    r"\b(neonat[oa]|bambin[oa] di \d+|incinta|ossigeno|dialisi|anzian[oa]|disabile)\b",
+    r"\b(recém-nascid[oa]|bebé|bebê|grávida|oxigénio|oxigênio|diálise|idos[oa]|deficiente)\b",
 )
+WITHOUT_ESSENTIALS = _rx(
+    r"\b(no|without) (heating|heat|hot water|water|power|electricity)\b|\b(ran out|run out|cut off|switched off|disconnected)\b",
+    r"\b(sin (calefacción|agua|luz|electricidad)|nos (han )?cortado|se (ha )?acabado)\b",
+    r"\b(sans (chauffage|eau|électricité|courant)|coupée?s?)\b",
+    r"\b(ohne (heizung|wasser|strom)|abgestellt|abgeschaltet|leer)\b",
+    r"\b(senza (riscaldamento|acqua|luce|corrente)|staccat[oa]|esaurit[oa])\b",
+    r"\b(sem (aquecimento|água|luz|eletricidade)|cortad[oa]|acabou)\b",
+)
+
+
+def vulnerable_without_essentials(text: str) -> bool:
+    """A vulnerable person and a household left without heat, power or water."""
+    return bool(VULNERABLE.search(text) and WITHOUT_ESSENTIALS.search(text))
 
 
 # Harm that is asked about, not happening: "can I be told when there's an outage?", "are they locked out right away?"
@@ -388,4 +402,4 @@ def blocked_now(text: str) -> bool:
 
 def harm_now(text: str) -> bool:
     """Security or fraud, a customer blocked now, everyone blocked, danger, or a vulnerable person: a person's job whatever was asked."""
-    return bool(SECURITY.search(text) or blocked_now(text) or SAFETY.search(text) or VULNERABLE.search(text))
+    return bool(SECURITY.search(text) or blocked_now(text) or SAFETY.search(text) or vulnerable_without_essentials(text))
