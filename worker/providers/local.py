@@ -57,7 +57,8 @@ class LocalProvider:
         intent = max(p_intent, key=p_intent.__getitem__)
         confidence = p_intent[intent]
         urgency = max(p_urg, key=p_urg.__getitem__)
-        if urgency == "high" and p_urg["high"] < self.models.high_alone_p and not sig.harm_now(text):
+        harm_now = sig.harm_now(text)
+        if urgency == "high" and p_urg["high"] < self.models.high_alone_p and not harm_now:
             urgency = "medium"  # high urgency is harm now: without its signal the model's lean alone does not send a question to a person
         frustrated = p_frustrated > self.models.frustration_p
         signals: list[str] = ["frustration_model"] if frustrated else []
@@ -65,7 +66,7 @@ class LocalProvider:
         if intent == "bug" and sig.QUESTION.search(text) and not sig.FAILURE.search(text):
             intent = "faq"
             signals.append("question_without_failure")
-        harm = sig.harm_now(text) or sig.PROFANITY.search(text) or sig.FRUSTRATION.search(text) or sig.shouts_a_word(ticket.message) or frustrated
+        harm = harm_now or sig.PROFANITY.search(text) or sig.FRUSTRATION.search(text) or sig.shouts_a_word(ticket.message[:MAX_RULE_CHARS]) or frustrated
         human = {i: p_intent[i] for i in lc.HUMAN_INTENTS}
         if intent == "escalate" and not harm and p_intent["escalate"] < self.models.escalate_alone_p:
             # no signal of what escalate means: the next reading decides (a lean to billing or account still goes to a person)
