@@ -21,6 +21,10 @@ def _rx(*alternatives: str) -> re.Pattern[str]:
 
 # --- a person, a complaint, the law: always a human's job ----------------------------------------------
 HUMAN_REQUEST = _rx(
+    r"\bwho (can|do|should|could) (i|we) (talk|speak|write) (to|with)\b|\bwho (handles|deals with|is responsible for|is in charge of)\b|\bis there (a|any) (person|human|one|someone) (i|we) can (talk|speak)\b",
+    r"\b(phone|telephone) call (instead|rather)\b|\b(get in touch|be in touch) with some(one|body)\b|\bsome(one|body) who can (actually )?(decide|help|sort)\b",
+    r"\b(speak|talk)(ing)? (with|to) (an?|the|your) \w+ (officer|manager|team lead|supervisor|department|director)\b|^\W*(representative|agent|operator|human|real person)\W*$",
+    r"\b(press|media) (enquir|inquir|quer)\w*|\b(journalist|reporter)\b|\b(medewerker|iemand) (spreken|te spreken)\b",
     r"\b(speak|talk|chat|connect|put|transfer|reach|escalate)(ing)?( me| this)? (to|with|through to) (a |an |some(one|body) |your |the )?"
     r"(real |live |actual |human |customer service |support )?"
     r"(human|person|agent|representative|rep|manager|supervisor|someone|somebody|operator|assistant|staff|employee)s?\b",
@@ -44,6 +48,7 @@ HUMAN_REQUEST = _rx(
     r"\boperatore umano\b|\bpersona (vera|reale)\b|\bmi (richiamate|chiamate)\b",
 )
 COMPLAINT = _rx(
+    r"\b(klacht\w*|klacht indienen)\b",
     r"\b(complain\w*|grievances?|reclamations?)\b|\b(file|filing|make|making|lodge|lodging|submit|raise|open)\w* (a |an |my |our )?(formal |official |consumer |customer )?claims?\b",
     r"\bclaims? against\b",
     r"\b(quejas?|quejarme|reclamaci(ón|ones)|reclamos?|hoja de reclamaciones)\b",
@@ -63,6 +68,8 @@ LEGAL = _rx(
 
 # --- harm now: security, fraud, a customer blocked at this moment -------------------------------------
 SECURITY = _rx(
+    r"\b(sim[- ]?swap\w*|duplicad[oa] la sim|roubaram|robaron|breach\w*|never (placed|made|ordered|authori[sz]ed|booked)|"
+    r"jamais (passé|commandé|fait)\w*|nunca (hice|pedí|hize|fiz|pedi)|nie bestellt|mai (fatto|ordinato))\b",
     r"\b(fraud\w*|scam(med|mer)?s?|stolen|hacked|compromised|phishing|identity theft|unauthori[sz]ed|someone (else )?(has )?(logged|accessed|used|took|is using))\b",
     r"\b(do not|don't|didn't|did not) (recogni[sz]e|make|authori[sz]e) (this|these|that|a|the|those)\b",
     r"\b(fraude|fraudulent[oa]|estafa|robad[oa]|robaron|hackead[oa]|suplantación|no reconozco|no autoric)\w*",
@@ -72,6 +79,11 @@ SECURITY = _rx(
     r"\b(fraude|golpe|roubad[oa]|hackead[oa]|clonad[oa]|não reconheço|não autorizad[oa])",
 )
 BLOCKED_NOW = _rx(
+    r"\b(i'm|i am|we're|we are) (standing |stuck |waiting )?(at|outside|in front of) (the |my |our )?(gate|door|reception|front desk|counter|check-?in|airport|station|apartment|hotel|entrance)\b|\blocked (inside|in)\b",
+    r"\b(broke(n)? down|breakdown) (on|in|at) the (motorway|highway|road|freeway)\b|\b(averiad[oa]|en panne|liegengeblieben|in panne|avariad[oa])\b",
+    r"\b(flight|train|boarding|ferry|bus|vuelo|tren|vol|flug|zug|volo|treno|voo|comboio)\b[^.?!]{0,25}\b(in|tra|en|dans|em|geht in)\s(\d+|a few|poche|pocas|quelques|wenigen|poucas)\s(min\w*|hours?|ore|horas?|heures?|stunden)\b",
+    r"\b(ich stehe|wir stehen) (am|vor|an der|vor der|im)\b|\b(estoy|estamos) (en la puerta|en la recepción|en el aeropuerto|delante de)\b|\bje suis (à|devant) (la réception|la porte|l'aéroport|l'entrée)\b",
+    r"\b(sono|siamo) (al banco|alla porta|alla reception|all'aeroporto|davanti)\b|\b(estou|estamos) (à porta|na porta|na receção|no aeroporto)\b",
     r"\b(stranded|stuck (at|in|outside) (the )?\w+|locked out|can'?t get (in|out|home|through)|cannot get (in|out|home)|at the (gate|counter|door|desk|border))\b",
     r"\b(right now|immediately|asap|urgent\w*|as soon as possible)\b|\bemergency\b(?![ -](credit|contacts?|numbers?|brakes?|exits?|funds?|kits?|lines?|services?|buttons?|loans?|top-?ups?))",
     r"\b(varad[oa]s?|atrapad[oa]s?|tirad[oa]s? en|me he quedado fuera|no (puedo|podemos) (entrar|salir)|ahora mismo|urgente|inmediatamente)\b|(?<!de )\b(urgencia|emergencia)\b",
@@ -83,6 +95,8 @@ BLOCKED_NOW = _rx(
 )
 # Danger to people or property: a smell of gas or burning, smoke, fire, sparks, a shock, an injury.
 SAFETY = _rx(
+    r"\b((water|gas|huge|big|massive) leak|flood(ed|ing)|allerg\w* (reaction|warning)|anaphyla\w*|allergen)\b",
+    r"\b(perdita (enorme|d'acqua)|si è fatt[oa] male|mi sono fatt[oa] male|crollat[oa]|fuga de agua|inundad[oa]|fuite d'eau|inondée?|wasserrohrbruch|überschwemm\w*|fuga de água|inundad[oa])\b",
     r"\b(smell\w* (of )?(gas|burning|smoke)|gas (leak|smell)|smoke (is )?(coming|pouring)|(a|on|caught|started a) fire|fire (in|at|on)|sparks?|sparking|electric shock|shocked me|"
     r"overheat\w*|melt(ed|ing)|injur\w*|i (fell|crashed)|fell (off|over|down)|(i'm|i am) (hurt|bleeding)|"
     r"hurt (myself|himself|herself|themselves)|(an|the|had an|in an) accident|unsafe|dangerous)\b",
@@ -94,6 +108,8 @@ SAFETY = _rx(
 )
 # Everyone blocked at once is an outage, however calmly it is put.
 EVERYONE_BLOCKED = _rx(
+    r"\b(site|website|app|service|system|platform|shop|store) (is|went) (completely |totally |fully )?down\b|\b(nothing|it) (loads|works) for (anyone|anybody|everyone)\b",
+    r"\b(wiped|erased) (every|all|our)\b|\b(niemand|keiner) in unserer (firma|abteilung|filiale)\b|\b(caída total|toda la empresa sin|panne générale|toute l'entreprise|ganze firma|tutta l'azienda|toda a empresa)\b",
     r"\b(production (is )?down|outage|data loss|lost (all|our) data|security (breach|incident)|data (leak|breach))\b",
     r"\b(nobody|no one|none of us|niemand|nadie|personne|nessuno|ninguém) (in|on|from|de|van|aus|da|di|del|em|no|na)? ?(our|the|my|ons|nuestro|notre|unserem|nostro|nosso)? ?"
     r"(team|office|company|equipo|équipe|bedrijf|firma|oficina|bureau|büro|ufficio|escritório)? ?(can|could|is able to|kan|puede|peut|kann|può|pode|consegue)\b",
@@ -108,6 +124,7 @@ PROFANITY = _rx(
     r"\b(mierda|joder|coño|puta|putos?|cabrones|merde|putain|bordel|connards?|scheiße|scheiss\w*|verdammt|idioten|cazzo|merda|stronz\w*|porra|caralho|droga de)\b",
 )
 FRUSTRATION = _rx(
+    r"\b(every single time|impossible to reach|can'?t reach anyone|nobody ever (answers|replies|picks up|responds)|actually read (my|the)|from the beginning every|belachelijk)\b",
     r"\b(unacceptable|ridiculous|outrageous|furious|angry|disgusted|disappointed|disappointing|frustrat\w*|annoyed|appalling|disgrace\w*|"
     r"worst|terrible|awful|horrible|useless|pathetic|fed up|sick (and tired )?of|a joke|let down|not happy|unhappy|losing (my )?patience|at my wits)\b",
     r"\b(second|third|fourth|fifth|sixth|2nd|3rd|4th|5th|6th|several|multiple|many|countless|numerous) (time|e-?mail|message|request|ticket|call)s?\b",
@@ -134,6 +151,7 @@ FRUSTRATION = _rx(
 
 # --- injection: anywhere in the message, quoted mail, HTML comments and signatures included ---------------
 INJECTION = _rx(
+    r"\bpretend (you'?re|you are|to be)\b|\b(hidden|secret|original|initial) (prompt|instructions)\b|\brepeat (the|all|everything) (text|words|lines|above)\b",
     r"\b(ignore|forget|override|bypass|disregard) (all |any |your |the |previous |prior |above |earlier |these |those |of )+"
     r"(instructions|rules|prompts?|guidelines|directives|messages)\b",
     r"\b(system prompt|your (instructions|prompt|rules|guidelines)|developer mode|jailbreak|dan mode)\b",
@@ -183,6 +201,8 @@ _POLICY = _rx(
     r"\bpolitica di (rimborso|reso)\b|\bpolítica de (reembolso|devolução)\b",
 )
 BILLING_ASK = _rx(
+    r"\b(deposit|caution|depósito|deposito|kaution|caução|fianza)\b[^.?!]{0,25}\b(held|blocked|bloqu\w*|bloccat\w*|retenid\w*|gesperrt|einbehalten|retid\w*)",
+    r"\bmein(en)? geld\b[^.?!]{0,40}\bzurück\b|\b(mijn )?geld terug\b|\b(twee keer|dubbel) afgeschreven\b",
     r"\b(refund\w*|reimburs\w*|money back|chargeback|dispute\w*|overcharg\w*|double[- ]?charg\w*|double[- ]?bill\w*)\b",
     r"\b(was|were|been|got|get|being|am|is) (charged|billed|debited|overcharged)\b|\byou (charged|billed|debited|took)\b|\bcharged (me )?(twice|two times|double|again)\b",
     r"\b(unexpected|unknown|wrong|incorrect|extra|duplicate|unauthori[sz]ed|strange|mystery) (charge|payment|debit|fee|transaction|amount)s?\b",
@@ -365,7 +385,7 @@ VULNERABLE = _rx(
     r"\b(recém-nascid[oa]|bebé|bebê|grávida|oxigénio|oxigênio|diálise|idos[oa]|deficiente)\b",
 )
 WITHOUT_ESSENTIALS = _rx(
-    r"\b(no|without) (heating|heat|hot water|water|power|electricity)\b|\b(ran out|run out|cut off|switched off|disconnected)\b",
+    r"\b(no|without) (heating|heat|hot water|water|power|electricity|food)\b|\bsenza (spesa|cibo)\b|\bsin comida\b|\bsem comida\b|\bkein essen\b|\bsans nourriture\b|\b(ran out|run out|cut off|switched off|disconnected)\b",
     r"\b(sin (calefacción|agua|luz|electricidad)|nos (han )?cortado|se (ha )?acabado)\b",
     r"\b(sans (chauffage|eau|électricité|courant)|coupée?s?)\b",
     r"\b(ohne (heizung|wasser|strom)|abgestellt|abgeschaltet|leer)\b",
