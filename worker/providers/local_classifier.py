@@ -45,7 +45,9 @@ HUMAN_RECALL_TARGET = 0.95  # share of out-of-fold account/billing/escalate tick
 # The bundled model is general: in a domain it has never seen, its escalate and high-urgency readings follow the
 # domain's and the language's words. They stand alone only when this sure; otherwise a signal of what they mean
 # must fire (a person, a complaint, the law, harm now, anger; see `signals`). Chosen on the bundled sample and
-# Bitext. A team's own model (`ticketflow train`) learnt its domain and is trusted as it is (0: no bar).
+# Bitext; out-of-fold on the bundled training tickets they cost must-escalate recall 0.966 -> 0.959 and save
+# false escalations 0.095 -> 0.068. A team's own model (`ticketflow train`) learnt its domain and is trusted as it
+# is (0: no bar): on a 600-ticket history the bars would cost its must-escalate recall 0.95 -> 0.89.
 GENERAL_ESCALATE_ALONE_P = 0.8
 GENERAL_HIGH_ALONE_P = 0.75
 
