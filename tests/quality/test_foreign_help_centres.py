@@ -38,7 +38,10 @@ def _run(provider: LocalProvider, tickets: Path, help_centre: Path, *, out_of_sc
 # (domain, right article floor, span recall floor, own out-of-scope answered ceiling); measured with the
 # multi-domain classifier 0.857 / 0.60 / 0.054 (energy) and 0.692 / 0.43 / 0.038 (mobility); span recall
 # 0.632 (energy) and 0.448 (mobility) once replies quote the sentences that answer (worker/replies/select.py).
-DOMAINS = [("energy", 0.75, 0.6, 0.1), ("mobility", 0.65, 0.43, 0.1)]
+# Routing by what the customer asks then answered eight more of energy's plain questions (escalated as billing or
+# escalate before; in-scope answered 0.37 -> 0.45): their span recall is 0.34, so energy's is 0.583 over the larger
+# set, while over the 25 tickets answered both before and after it is 0.661 either way. Mobility's rose to 0.512.
+DOMAINS = [("energy", 0.75, 0.57, 0.1), ("mobility", 0.65, 0.43, 0.1)]
 
 
 @pytest.mark.parametrize(("domain", "right", "recall", "oos"), DOMAINS)
