@@ -56,11 +56,11 @@ def test_answers_cite_the_right_article_carry_the_answer_and_leave_what_the_help
     assert m["out_of_scope_answered_rate"] <= oos
     # must-escalate recall measured 0.950 (energy) and 0.963 (mobility); what is left are questions the help
     # centre does not cover that were answered (retrieval's side). Plain questions sent to a person by the
-    # classifier alone (its intent, urgency or frustration): 0.174 and 0.134 of the must-not-escalate tickets.
+    # classifier alone (its intent, urgency or frustration): 0.130 and 0.090 of the must-not-escalate tickets.
     assert m["must_escalate_recall"] >= 0.94
     must_not = [o for o in outcomes if o.row.must_escalate is False]
     by_classifier = [o for o in must_not if o.action == "escalate" and o.result.classification is not None and hard_reasons(o.result.classification, o.result.ticket)]
-    assert len(by_classifier) / len(must_not) <= 0.2
+    assert len(by_classifier) / len(must_not) <= 0.15
 
 
 @pytest.mark.parametrize("domain", ["energy", "mobility"])
