@@ -11,6 +11,7 @@ from devkit.services import Workers
 from producer.enqueue import Enqueuer, parse_ticket
 from tests.conftest import wait_for_results
 from worker import keys
+from worker.replies.frames import specialist_line
 from worker.settings import load_settings
 
 pytestmark = pytest.mark.integration
@@ -82,7 +83,7 @@ def test_a_stage_that_always_fails_ends_as_an_escalation(kind: str, reason: str,
     [res] = wait_for_results(r, 1, timeout=60)
     assert res["decision"] == {"action": "escalate", "reasons": [reason]}
     assert res["failure"]["stage"] == "generate"
-    assert res["reply"].startswith("Let me get a specialist")
+    assert res["reply"] == specialist_line("en")  # the hand-off line, in the customer's language
     expected_attempts = 4 if kind == "transient" else 1
     assert res["attempts"]["generate"] == expected_attempts
 
