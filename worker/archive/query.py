@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, func, select, union
+from sqlalchemy import Engine, Select, case, exists, func, select, union
 
 from worker.archive.rows import to_result, utc
-from worker.archive.schema import reopens, result_details, result_reasons, results, reviews
+from worker.archive.schema import articles, reopens, result_citations, result_details, result_reasons, results, reviews
 from worker.state.outcomes import Review
 
 GAP_SAMPLE = 2000  # the newest gap questions the report clusters (clustering is quadratic in them)
 GAP_WINDOWS_DAYS = (1, 7, 31)
+BACKGROUND = 5000  # the newest questions a word's rarity is judged over (every question of a smaller period)
 
 
 @dataclass(frozen=True)
@@ -62,16 +63,14 @@ def wait_counts(engine: Engine, by: str, *, since: float | None = None, run_id: 
     return [(_day(k) if by == "day" else (k or "unclassified"), int(b), int(n)) for k, b, n in rows]
 
 
-def outcome_counts(engine: Engine, *, since: float | None = None, run_id: str | None = None) -> list[tuple[str, str, str, int]]:
-    """Reopened auto-replies and reviewed results by (day, intent, `reopened`|`correct`|`incorrect`), driven from the small tables."""
-    key = (results.c.published_day, results.c.intent)
-    reopened = select(*key, func.count()).where(results.c.action == "auto_reply", results.c.uid.in_(select(reopens.c.uid))).group_by(*key)
-    out: list[tuple[str, str, str, int]] = []
+def outcome_counts(engine: Engine, *, since: float | None = None, run_id: str | None = None) -> list[tuple[str, str, str, str, int]]:
+    """Reopened auto-replies and reviewed results by (day, intent, action, `reopened`|`correct`|`incorrect`), driven from the small tables."""
+    key = (results.c.published_day, results.c.intent, results.c.action)
+    reopened = select(*key, func.count()).join_from(reopens, results, results.c.uid == reopens.c.uid).where(results.c.action == "auto_reply")
+    reviewed = select(*key, reviews.c.verdict, func.count()).join_from(reviews, results, results.c.uid == reviews.c.uid)
     with engine.connect() as conn:
-        out += [(_day(d), i or "unclassified", "reopened", int(n)) for d, i, n in conn.execute(_where(reopened, since, run_id))]
-        for verdict in ("correct", "incorrect"):
-            q = select(*key, func.count()).where(results.c.uid.in_(select(reviews.c.uid).where(reviews.c.verdict == verdict))).group_by(*key)
-            out += [(_day(d), i or "unclassified", verdict, int(n)) for d, i, n in conn.execute(_where(q, since, run_id))]
+        out = [(_day(d), i or "unclassified", a, "reopened", int(n)) for d, i, a, n in conn.execute(_where(reopened, since, run_id).group_by(*key))]
+        out += [(_day(d), i or "unclassified", a, v, int(n)) for d, i, a, v, n in conn.execute(_where(reviewed, since, run_id).group_by(*key, reviews.c.verdict))]
     return out
 
 
@@ -156,10 +155,9 @@ def _gap_rows(engine: Engine, gap_reasons: Sequence[str], low_score: float | Non
 
 def _gap_results(engine: Engine, picked: list[Any]) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, Review]]:
     with engine.connect() as conn:
-        words = {u: (sub, msg) for u, sub, msg in conn.execute(
-            select(result_details.c.uid, result_details.c.subject, result_details.c.message).where(result_details.c.uid.in_([r.uid for r in picked]))
-        )}
-        rows = [(r, *words.get(r.uid, ("", ""))) for r in picked]
+        d = result_details.c
+        words = {u: (sub, msg, chunks) for u, sub, msg, chunks in conn.execute(select(d.uid, d.subject, d.message, d.chunks).where(d.uid.in_([r.uid for r in picked])))}
+        rows = [(r, *words.get(r.uid, ("", "", None))) for r in picked]
         uids = [r.uid for r in picked]
         why: dict[str, list[str]] = {}
         for uid, reason in conn.execute(select(result_reasons.c.uid, result_reasons.c.reason).where(result_reasons.c.uid.in_(uids))):
@@ -175,25 +173,88 @@ def _gap_results(engine: Engine, picked: list[Any]) -> tuple[list[tuple[str, dic
                 "ticket": {"id": r.ticket_id, "source": r.source, "subject": subject or "", "message": message or ""},
                 "classification": {"intent": r.intent},
                 "decision": {"action": r.action, "reasons": why.get(r.uid, [])},
-                "chunks": [{"doc_id": r.top_doc_id, "title": r.top_title, "score": r.top_score}] if r.top_score is not None else [],
+                # in the retriever's order: the first is the nearest article
+                "chunks": chunks or ([{"doc_id": r.top_doc_id, "title": r.top_title, "score": r.top_score}] if r.top_score is not None else []),
             },
         )
-        for r, subject, message in reversed(rows)
+        for r, subject, message, chunks in reversed(rows)
     ]
     return entries, verdicts
+
+
+def _whole(q: Select[Any]) -> Select[Any]:
+    return q.select_from(results.outerjoin(result_details, result_details.c.uid == results.c.uid))
+
+
+_WHOLE = (results, *[c for c in result_details.c if c.name != "uid"])
+
+
+def questions(engine: Engine, limit: int = BACKGROUND, *, since: float | None = None, run_id: str | None = None) -> list[dict[str, Any]]:
+    """The subjects and messages of the newest `limit` selected results, as results (what the gap clustering weighs words against)."""
+    q = select(results.c.source, results.c.ticket_id, result_details.c.subject, result_details.c.message).join_from(
+        results, result_details, result_details.c.uid == results.c.uid
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(_where(q, since, run_id).order_by(results.c.published_at.desc()).limit(limit)).all()
+    return [{"ticket": {"source": s, "id": t, "subject": subject or "", "message": message or ""}} for s, t, subject, message in rows]
 
 
 def result_at(engine: Engine, stream_id: str) -> dict[str, Any] | None:
     """The archived result published as stream entry `stream_id` (what was kept of it), None when not archived."""
     with engine.connect() as conn:
-        row = conn.execute(
-            select(results, *[c for c in result_details.c if c.name != "uid"]).select_from(results.outerjoin(result_details, result_details.c.uid == results.c.uid))
-            .where(results.c.stream_id == stream_id)
-        ).first()
+        row = conn.execute(_whole(select(*_WHOLE)).where(results.c.stream_id == stream_id)).first()
         if row is None:
             return None
         reasons = list(conn.execute(select(result_reasons.c.reason).where(result_reasons.c.uid == row.uid)).scalars())
     return to_result(dict(row._mapping), reasons)
+
+
+def results_of(engine: Engine, uids: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
+    """The archived results of `uids` as (stream id, result), oldest first."""
+    with engine.connect() as conn:
+        rows = conn.execute(_whole(select(*_WHOLE)).where(results.c.uid.in_(list(uids))).order_by(results.c.published_at, results.c.uid)).all()
+        why: dict[str, list[str]] = {}
+        for uid, reason in conn.execute(select(result_reasons.c.uid, result_reasons.c.reason).where(result_reasons.c.uid.in_(list(uids)))):
+            why.setdefault(uid, []).append(reason)
+    return [(row.stream_id, to_result(dict(row._mapping), why.get(row.uid, []))) for row in rows]
+
+
+def reviews_of(engine: Engine, uids: Sequence[str]) -> dict[str, Review]:
+    """The verdicts on `uids`."""
+    with engine.connect() as conn:
+        return {
+            r.uid: Review(uid=r.uid, entry_id=r.entry_id, verdict=r.verdict, note=r.note, reviewer=r.reviewer, at=_epoch(r.reviewed_at) or 0.0)
+            for r in conn.execute(select(reviews).where(reviews.c.uid.in_(list(uids))))
+        }
+
+
+def sample_candidates(engine: Engine, n: int, *, since: float | None = None, run_id: str | None = None) -> list[str]:
+    """The uids the report's reply sample is drawn from: the first `n` sent replies in the sample's order among those
+    reviewed incorrect, reviewed correct and not reviewed (each read in `spread` order from `ix_results_sample`)."""
+    sent = _where(select(results.c.uid).where(results.c.action == "auto_reply"), since, run_id)
+    reviewed = sent.join_from(results, reviews, reviews.c.uid == results.c.uid)
+    picks = [
+        reviewed.where(reviews.c.verdict == "incorrect"),
+        reviewed.where(reviews.c.verdict == "correct"),
+        sent.where(~exists().where(reviews.c.uid == results.c.uid)),
+    ]
+    with engine.connect() as conn:
+        return [uid for q in picks for uid in conn.execute(q.order_by(results.c.spread, results.c.uid).limit(n)).scalars()]
+
+
+def citation_counts(engine: Engine, *, since: float | None = None, run_id: str | None = None) -> tuple[dict[str, int], dict[str, str], int]:
+    """Sent replies per cited article, the titles the citations gave, and how many sent replies cite anything
+    (one pass over `ix_result_citations_report`; the titles from `articles`)."""
+    c = result_citations.c
+    q = select(c.doc_id, func.count(), func.sum(case((c.position == 0, 1), else_=0))).where(c.action == "auto_reply")
+    if since is not None:
+        q = q.where(c.published_at >= utc(since))
+    if run_id is not None:
+        q = q.where(c.run_id == run_id)
+    with engine.connect() as conn:
+        rows = conn.execute(q.group_by(c.doc_id)).all()
+        titles = dict(conn.execute(select(articles.c.doc_id, articles.c.title).where(articles.c.doc_id.in_([d for d, _n, _f in rows]))).all()) if rows else {}
+    return {d: int(n) for d, n, _f in rows}, {d: str(titles.get(d) or "") for d, _n, _f in rows}, sum(int(f) for _d, _n, f in rows)
 
 
 def count(engine: Engine) -> int:

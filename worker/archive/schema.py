@@ -2,7 +2,7 @@
 
 One row per ticket in `results` (the figures an analyst filters and groups on, as columns), its words in
 `result_details` (subject, message, reply, the sections retrieved and cited as JSON), the reasons and the
-model calls as child rows (`result_reasons`, `result_usage`), and the outcomes learned later (`reviews`,
+model calls and the articles cited as child rows (`result_reasons`, `result_usage`, `result_citations`), and the outcomes learned later (`reviews`,
 `reopens`). Times are UTC timestamps; `published_day`
 is the UTC day, kept as a column so grouping by day needs no dialect-specific date function.
 """
@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -76,6 +77,7 @@ results = Table(
     Column("top_doc_id", String(200)),
     Column("top_title", String(500)),
     Column("grounded", Boolean),
+    Column("spread", BigInteger, comment="first 60 bits of the uid's SHA-1: the reply sample's stable order"),
     Index("ix_results_published_at", "published_at"),
     Index("ix_results_intent_published_at", "intent", "published_at"),
     # The report's passes read these alone, grouped in index order, never touching the table.
@@ -83,6 +85,7 @@ results = Table(
     Index("ix_results_day_wait", "published_day", "wait_bucket", "published_at"),
     Index("ix_results_intent_wait", "intent", "wait_bucket", "published_at"),
     Index("ix_results_sent_score", "action", "top_score", "intent", "published_at"),
+    Index("ix_results_sample", "action", "spread", "published_at"),
     Index("ix_results_run_id", "run_id"),
     Index("ix_results_stream_id", "stream_id"),
 )
@@ -115,6 +118,29 @@ result_reasons = Table(
     Column("run_id", String(100)),
     Index("ix_result_reasons_reason", "reason", "published_at"),
     Index("ix_result_reasons_report", "action", "published_day", "intent", "reason", "published_at"),
+)
+
+# The articles each reply cites, once per article, with the result's filters copied: "most cited" is one index scan.
+result_citations = Table(
+    "result_citations",
+    metadata,
+    Column("uid", String(260), ForeignKey("results.uid", ondelete="CASCADE"), primary_key=True),
+    Column("doc_id", String(200), primary_key=True, comment="the article's id (its title when it has none)"),
+    Column("position", Integer, nullable=False, default=0, comment="its place among the articles the reply cites, from 0"),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("published_day", Date, nullable=False),
+    Column("intent", String(20)),
+    Column("action", String(20), nullable=False),
+    Column("run_id", String(100)),
+    Index("ix_result_citations_report", "action", "doc_id", "published_at", "position"),
+)
+
+# The articles ever cited, with the title a citation gave (the first that was not empty).
+articles = Table(
+    "articles",
+    metadata,
+    Column("doc_id", String(200), primary_key=True),
+    Column("title", String(500), nullable=False, default=""),
 )
 
 result_usage = Table(
