@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, case, exists, func, select, union
+from sqlalchemy import Engine, Select, case, exists, func, select, true, union
 
 from worker.archive.rows import to_result, utc
 from worker.archive.schema import articles, reopens, result_citations, result_details, result_reasons, results, reviews
@@ -63,14 +63,32 @@ def wait_counts(engine: Engine, by: str, *, since: float | None = None, run_id: 
     return [(_day(k) if by == "day" else (k or "unclassified"), int(b), int(n)) for k, b, n in rows]
 
 
+def _of_each(engine: Engine, uid: Any, since: float | None, run_id: str | None) -> Any:
+    """The selected result of each row of a small table (reviews, reopens), read by its primary key.
+
+    On PostgreSQL a LATERAL join: the planner would otherwise hash the whole `results` table to join a
+    few thousand rows. SQLite looks each up by key on its own.
+    """
+    cols = _where(select(results.c.published_day, results.c.intent, results.c.action).where(results.c.uid == uid), since, run_id)
+    if engine.dialect.name == "postgresql":
+        return cols.limit(1).lateral()  # LIMIT (one row a key anyway) keeps the planner from flattening it into a hash join
+    return cols.add_columns(results.c.uid).subquery()
+
+
 def outcome_counts(engine: Engine, *, since: float | None = None, run_id: str | None = None) -> list[tuple[str, str, str, str, int]]:
     """Reopened auto-replies and reviewed results by (day, intent, action, `reopened`|`correct`|`incorrect`), driven from the small tables."""
-    key = (results.c.published_day, results.c.intent, results.c.action)
-    reopened = select(*key, func.count()).join_from(reopens, results, results.c.uid == reopens.c.uid).where(results.c.action == "auto_reply")
-    reviewed = select(*key, reviews.c.verdict, func.count()).join_from(reviews, results, results.c.uid == reviews.c.uid)
+    out: list[tuple[str, str, str, str, int]] = []
     with engine.connect() as conn:
-        out = [(_day(d), i or "unclassified", a, "reopened", int(n)) for d, i, a, n in conn.execute(_where(reopened, since, run_id).group_by(*key))]
-        out += [(_day(d), i or "unclassified", a, v, int(n)) for d, i, a, v, n in conn.execute(_where(reviewed, since, run_id).group_by(*key, reviews.c.verdict))]
+        for table, kind in ((reopens, None), (reviews, reviews.c.verdict)):
+            of = _of_each(engine, table.c.uid, since, run_id)
+            on = true() if engine.dialect.name == "postgresql" else of.c.uid == table.c.uid
+            key = (of.c.published_day, of.c.intent, of.c.action, *([kind] if kind is not None else []))
+            q = select(*key, func.count()).select_from(table.join(of, on)).group_by(*key)
+            if kind is None:
+                q = q.where(of.c.action == "auto_reply")
+            for row in conn.execute(q):
+                d, i, a, n = row[0], row[1], row[2], row[-1]
+                out.append((_day(d), i or "unclassified", a, str(row[3]) if kind is not None else "reopened", int(n)))
     return out
 
 
@@ -139,18 +157,29 @@ def gap_candidates(
 
 
 def _gap_rows(engine: Engine, gap_reasons: Sequence[str], low_score: float | None, *, since: float | None, run_id: str | None, limit: int) -> list[Any]:
-    after = utc(since) if since is not None else None
+    # The candidates' uids and times first (reason rows carry both; weak matches read `ix_results_sent_score`),
+    # the newest `limit` of them, then only those results: no join over the period's results.
     rr = result_reasons.c
-    by_reason = select(rr.uid).where(rr.reason.in_(list(gap_reasons)))
-    why_uids = [by_reason.where(rr.published_at >= after) if after else by_reason, select(reviews.c.uid).where(reviews.c.verdict == "incorrect")]
+    by_reason = select(rr.uid, rr.published_at).where(rr.reason.in_(list(gap_reasons)))
+    if since is not None:
+        by_reason = by_reason.where(rr.published_at >= utc(since))
+    if run_id is not None:
+        by_reason = by_reason.where(rr.run_id == run_id)
+    pick = select(results.c.uid, results.c.published_at)
+    why = [by_reason, _where(pick.join_from(reviews, results, results.c.uid == reviews.c.uid).where(reviews.c.verdict == "incorrect"), since, run_id)]
     if low_score is not None:
-        weak = select(results.c.uid).where(results.c.action != "auto_reply", results.c.top_score < low_score, results.c.intent.in_(("faq", "bug")))
-        why_uids.append(weak.where(results.c.published_at >= after) if after else weak)
-    picks = union(*why_uids).subquery()
+        # not auto-replied: drafted or escalated (an action is one of three), so the index range is read, not the table
+        weak = pick.where(results.c.action.in_(("draft", "escalate")), results.c.top_score < low_score, results.c.intent.in_(("faq", "bug")))
+        why.append(_where(weak, since, run_id))
+    picks = union(*why).subquery()
+    newest = [uid for uid, _at in _rows(engine, select(picks.c.uid, picks.c.published_at).order_by(picks.c.published_at.desc(), picks.c.uid.desc()).limit(limit))]
     cols = [results.c[c] for c in ("uid", "stream_id", "ticket_id", "source", "intent", "action", "top_score", "top_doc_id", "top_title")]
-    q = _where(select(*cols).select_from(picks.join(results, results.c.uid == picks.c.uid)), since, run_id)
+    return _rows(engine, select(*cols).where(results.c.uid.in_(newest)).order_by(results.c.published_at.desc(), results.c.uid.desc())) if newest else []
+
+
+def _rows(engine: Engine, q: Select[Any]) -> list[Any]:
     with engine.connect() as conn:
-        return list(conn.execute(q.order_by(results.c.published_at.desc()).limit(limit)).all())
+        return list(conn.execute(q).all())
 
 
 def _gap_results(engine: Engine, picked: list[Any]) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, Review]]:
