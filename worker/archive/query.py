@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, case, exists, func, select, true, union
+from sqlalchemy import Engine, Select, String, any_, bindparam, case, exists, func, select, true, union
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from worker.archive.rows import to_result, utc
 from worker.archive.schema import articles, reopens, result_citations, result_details, result_reasons, results, reviews
@@ -35,6 +36,13 @@ class Group:
 
 def _day(v: Any) -> str:
     return v.isoformat() if isinstance(v, date) else str(v)
+
+
+def _among(engine: Engine, col: Any, values: Sequence[str]) -> Any:
+    """`col IN values`; on PostgreSQL `= ANY(array)`, one parameter however many values (a gap sample is thousands)."""
+    if engine.dialect.name == "postgresql":
+        return col == any_(bindparam(None, list(values), type_=ARRAY(String)))
+    return col.in_(list(values))
 
 
 def _where(q: Select[Any], since: float | None, run_id: str | None) -> Select[Any]:
@@ -174,7 +182,7 @@ def _gap_rows(engine: Engine, gap_reasons: Sequence[str], low_score: float | Non
     picks = union(*why).subquery()
     newest = [uid for uid, _at in _rows(engine, select(picks.c.uid, picks.c.published_at).order_by(picks.c.published_at.desc(), picks.c.uid.desc()).limit(limit))]
     cols = [results.c[c] for c in ("uid", "stream_id", "ticket_id", "source", "intent", "action", "top_score", "top_doc_id", "top_title")]
-    return _rows(engine, select(*cols).where(results.c.uid.in_(newest)).order_by(results.c.published_at.desc(), results.c.uid.desc())) if newest else []
+    return _rows(engine, select(*cols).where(_among(engine, results.c.uid, newest)).order_by(results.c.published_at.desc(), results.c.uid.desc())) if newest else []
 
 
 def _rows(engine: Engine, q: Select[Any]) -> list[Any]:
@@ -185,15 +193,15 @@ def _rows(engine: Engine, q: Select[Any]) -> list[Any]:
 def _gap_results(engine: Engine, picked: list[Any]) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, Review]]:
     with engine.connect() as conn:
         d = result_details.c
-        words = {u: (sub, msg, chunks) for u, sub, msg, chunks in conn.execute(select(d.uid, d.subject, d.message, d.chunks).where(d.uid.in_([r.uid for r in picked])))}
+        words = {u: (sub, msg, chunks) for u, sub, msg, chunks in conn.execute(select(d.uid, d.subject, d.message, d.chunks).where(_among(engine, d.uid, [r.uid for r in picked])))}
         rows = [(r, *words.get(r.uid, ("", "", None))) for r in picked]
         uids = [r.uid for r in picked]
         why: dict[str, list[str]] = {}
-        for uid, reason in conn.execute(select(result_reasons.c.uid, result_reasons.c.reason).where(result_reasons.c.uid.in_(uids))):
+        for uid, reason in conn.execute(select(result_reasons.c.uid, result_reasons.c.reason).where(_among(engine, result_reasons.c.uid, uids))):
             why.setdefault(uid, []).append(reason)
         verdicts = {
             r.uid: Review(uid=r.uid, entry_id=r.entry_id, verdict=r.verdict, note=r.note, reviewer=r.reviewer, at=_epoch(r.reviewed_at) or 0.0)
-            for r in conn.execute(select(reviews).where(reviews.c.uid.in_(uids)))
+            for r in conn.execute(select(reviews).where(_among(engine, reviews.c.uid, uids)))
         }
     entries = [
         (
@@ -215,7 +223,7 @@ def _whole(q: Select[Any]) -> Select[Any]:
     return q.select_from(results.outerjoin(result_details, result_details.c.uid == results.c.uid))
 
 
-_WHOLE = (results, *[c for c in result_details.c if c.name != "uid"])
+_WHOLE: tuple[Any, ...] = (results, *[c for c in result_details.c if c.name != "uid"])
 
 
 def questions(engine: Engine, limit: int = BACKGROUND, *, since: float | None = None, run_id: str | None = None) -> list[dict[str, Any]]:
@@ -241,9 +249,9 @@ def result_at(engine: Engine, stream_id: str) -> dict[str, Any] | None:
 def results_of(engine: Engine, uids: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
     """The archived results of `uids` as (stream id, result), oldest first."""
     with engine.connect() as conn:
-        rows = conn.execute(_whole(select(*_WHOLE)).where(results.c.uid.in_(list(uids))).order_by(results.c.published_at, results.c.uid)).all()
+        rows = conn.execute(_whole(select(*_WHOLE)).where(_among(engine, results.c.uid, uids)).order_by(results.c.published_at, results.c.uid)).all()
         why: dict[str, list[str]] = {}
-        for uid, reason in conn.execute(select(result_reasons.c.uid, result_reasons.c.reason).where(result_reasons.c.uid.in_(list(uids)))):
+        for uid, reason in conn.execute(select(result_reasons.c.uid, result_reasons.c.reason).where(_among(engine, result_reasons.c.uid, uids))):
             why.setdefault(uid, []).append(reason)
     return [(row.stream_id, to_result(dict(row._mapping), why.get(row.uid, []))) for row in rows]
 
@@ -253,7 +261,7 @@ def reviews_of(engine: Engine, uids: Sequence[str]) -> dict[str, Review]:
     with engine.connect() as conn:
         return {
             r.uid: Review(uid=r.uid, entry_id=r.entry_id, verdict=r.verdict, note=r.note, reviewer=r.reviewer, at=_epoch(r.reviewed_at) or 0.0)
-            for r in conn.execute(select(reviews).where(reviews.c.uid.in_(list(uids))))
+            for r in conn.execute(select(reviews).where(_among(engine, reviews.c.uid, uids)))
         }
 
 
