@@ -16,8 +16,9 @@ from tests.support.ops import publish, result
 from worker.archive import query, writer
 from worker.archive.consumer import GROUP, Archiver
 from worker.archive.rows import Privacy
-from worker.archive.schema import migrate, result_details, result_reasons, result_usage, results
+from worker.archive.schema import database_url, migrate, result_details, result_reasons, result_usage, results
 from worker.models import TicketResult
+from worker.settings import load_settings
 from worker.sinks.results import ResultsStream
 from worker.state import outcomes
 
@@ -186,3 +187,32 @@ def test_metrics_counters_lost_with_redis_are_seeded_from_the_archive(r: redis.R
             assert after[k] == pytest.approx(v), k
     answered = ("time_to_answer_seconds_count", ())
     assert after[answered] == before[answered] + 1
+
+
+def test_migration_0002_gives_archived_results_their_sample_order_and_citations(archive_url: str) -> None:
+    # given results archived under the first schema (no spread, citations only as JSON)
+    from worker.archive.rows import spread, to_rows
+    from worker.archive.schema import articles, make_engine, result_citations
+
+    engine = make_engine(database_url(load_settings(database_url=archive_url)) or archive_url)
+    try:
+        migrate(engine, "0001")
+        cited, bare = result("c1").model_dump(mode="json"), result("c2").model_dump(mode="json")
+        cited["draft"]["citations"] = [{"doc_id": d, "title": t, "section": ""} for d, t in (("billing-faq", "Billing FAQ"), ("billing-faq", "Billing FAQ"), ("refunds", ""))]
+        bare["draft"]["citations"] = []
+        rows = [to_rows(f"{1_700_000_000_000 + i}-0", res, Privacy()) for i, res in enumerate((cited, bare))]
+        with engine.begin() as conn:
+            conn.execute(results.insert(), [{k: v for k, v in x.result.items() if k != "spread"} for x in rows])
+            conn.execute(result_details.insert(), [x.details for x in rows])
+        # when the archive is brought to the current schema
+        migrate(engine)
+        # then each result has the order the report samples by, and its citations are rows, each article once
+        with engine.connect() as conn:
+            assert dict(conn.execute(select(results.c.uid, results.c.spread)).all()) == {"api:c1": spread("api:c1"), "api:c2": spread("api:c2")}
+            got = conn.execute(select(result_citations.c.uid, result_citations.c.doc_id, result_citations.c.position).order_by(result_citations.c.position)).all()
+            assert [tuple(x) for x in got] == [("api:c1", "billing-faq", 0), ("api:c1", "refunds", 1)]
+            assert dict(conn.execute(select(articles.c.doc_id, articles.c.title)).all()) == {"billing-faq": "Billing FAQ", "refunds": ""}
+        # and a pruned result takes its citation rows with it
+        assert writer.prune(engine, time.time()) == 2 and _count(engine, result_citations) == 0
+    finally:
+        engine.dispose()
