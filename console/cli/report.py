@@ -52,7 +52,7 @@ def register(app: typer.Typer) -> None:
         except (ConfigError, ValueError) as exc:
             typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
             raise typer.Exit(2) from exc
-        engine = archive_engine(settings)
+        engine = archive_engine(settings, serial=True)
         policy = {k: float(getattr(settings, k)) for k in ("retrieval_min_score", "retrieval_bug_min_score", "retrieval_uncovered_max")}
         if engine is not None:  # the archive holds the whole history; the stream only a window of it
             rep = build_archive_report(
