@@ -5,7 +5,7 @@
 Results are shaped like real ones (intents, actions and reasons in plausible shares, model calls,
 stage timings, retrieved sections, one in a hundred reviewed, one in 150 reopened) and are turned into
 rows by the archiver's own `to_rows`. The secondary indexes are dropped for the load and built once at
-the end; on PostgreSQL the rows go in by COPY. A million take about 3 min into PostgreSQL, 6 into SQLite.
+the end; on PostgreSQL the rows go in by COPY. A million take about 3 min into PostgreSQL, 4 into SQLite.
 """
 
 from __future__ import annotations
