@@ -250,27 +250,31 @@ def cluster(m: np.ndarray, threshold: float = CLUSTER_SIMILARITY, subjects: Sequ
     group wins; otherwise the row starts one. So no group is held together by a chain of loosely
     related questions, nor by a word that only some of them use."""
     sims = m @ m.T
-    words = [set(np.flatnonzero(m[i]).tolist()) for i in range(m.shape[0])]
-    heads = list(subjects) if subjects is not None else [set() for _ in words]
+    n, width = m.shape
+    words = m > 0
+    heads = np.zeros((n, width), dtype=bool)
+    for i, cols in enumerate(subjects or []):
+        heads[i, list(cols)] = True
+    # Per group: the words all members share, the subject words they all share, and each row's least
+    # similarity to any member (complete linkage), kept up to date as members join: one pass, no pairs re-read.
+    shared = np.zeros((n, width), dtype=bool)
+    shared_heads = np.zeros((n, width), dtype=bool)
+    worst = np.zeros((n, n))
     groups: list[list[int]] = []
-    shared: list[set[int]] = []
-    shared_heads: list[set[int]] = []
-    for i in range(m.shape[0]):
-        best, best_sim = -1, -1.0
-        for g, members in enumerate(groups):
-            if not (shared[g] & words[i]):
-                continue
-            worst = float(min(sims[i, j] for j in members))
-            if (worst >= threshold or shared_heads[g] & heads[i]) and worst > best_sim:
-                best, best_sim = g, worst
-        if best < 0:
-            groups.append([i])
-            shared.append(set(words[i]))
-            shared_heads.append(set(heads[i]))
-        else:
+    for i in range(n):
+        k = len(groups)
+        own, own_heads = np.flatnonzero(words[i]), np.flatnonzero(heads[i])
+        near = worst[:k, i]
+        ok = shared[:k][:, own].any(axis=1) & ((near >= threshold) | shared_heads[:k][:, own_heads].any(axis=1))
+        if ok.any():
+            best = int(np.argmax(np.where(ok, near, -np.inf)))  # the most similar; the first of equals
             groups[best].append(i)
             shared[best] &= words[i]
             shared_heads[best] &= heads[i]
+            np.minimum(worst[best], sims[:, i], out=worst[best])
+        else:
+            groups.append([i])
+            shared[k], shared_heads[k], worst[k] = words[i], heads[i], sims[:, i]
     return groups
 
 
@@ -299,14 +303,18 @@ def _quote(text: str, limit: int = 160) -> str:
 
 
 def knowledge_gaps(
-    entries: Sequence[tuple[str, dict[str, Any]]], reviews: dict[str, Review], low_score: float | None, top: int = 10
+    entries: Sequence[tuple[str, dict[str, Any]]], reviews: dict[str, Review], low_score: float | None, top: int = 10,
+    background: Sequence[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Clusters of questions the help centre did not answer, largest first, each one topic with its tickets quoted."""
+    """Clusters of questions the help centre did not answer, largest first, each one topic with its tickets quoted.
+
+    How rare a word is, is judged over `background` (results; all of `entries` when not given).
+    """
     gaps = [(res, sig) for _eid, res in entries if (sig := gap_signals(res, reviews.get(uid_of(res)), low_score))]
     if not gaps:
         return []
     texts = [_question(res) for res, _ in gaps]
-    m, vocab = tfidf(texts, background=[_question(res) for _eid, res in entries])
+    m, vocab = tfidf(texts, background=[_question(res) for res in (background if background is not None else [res for _eid, res in entries])])
     column = {w: j for j, w in enumerate(vocab)}
     subjects = [{column[w] for w in topic_terms(str((res.get("ticket") or {}).get("subject") or "")) if w in column} for res, _ in gaps]
     forms = _surface_forms(texts)

@@ -76,13 +76,17 @@ def review_coverage(entries: Sequence[tuple[str, dict[str, Any]]], reviews: dict
     """How many auto-replies were reviewed, how many were right, and how sure that figure is."""
     sent = {_uid(res) for _eid, res in entries if (res.get("decision") or {}).get("action") == "auto_reply"}
     verdicts = [reviews[u].verdict for u in sent if u in reviews]
-    correct = sum(v == "correct" for v in verdicts)
+    return coverage(len(sent), sum(v == "correct" for v in verdicts), len(verdicts))
+
+
+def coverage(auto_replied: int, correct: int, reviewed: int) -> dict[str, Any]:
+    """`review_coverage` from its counts (however they were counted)."""
     return {
-        "auto_replied": len(sent),
-        "reviewed": len(verdicts),
+        "auto_replied": auto_replied,
+        "reviewed": reviewed,
         "correct": correct,
-        "accuracy": round(correct / len(verdicts), 4) if verdicts else None,
-        "ci95": wilson_interval(correct, len(verdicts)),
+        "accuracy": round(correct / reviewed, 4) if reviewed else None,
+        "ci95": wilson_interval(correct, reviewed),
     }
 
 
@@ -90,7 +94,7 @@ def citations(entries: Sequence[tuple[str, dict[str, Any]]], articles: Sequence[
     """The articles the sent replies cite most and least (an article counts once per reply); with the
     help centre's `articles` (doc_id, title), the least cited include those never cited at all."""
     counts: Counter[str] = Counter()
-    titles: dict[str, str] = dict(articles or [])
+    found: dict[str, str] = {}
     replies = 0
     for _eid, res in entries:
         if (res.get("decision") or {}).get("action") != "auto_reply":
@@ -99,8 +103,16 @@ def citations(entries: Sequence[tuple[str, dict[str, Any]]], articles: Sequence[
         replies += bool(cited)
         for doc_id, title in cited:
             counts[doc_id] += 1
-            if not titles.get(doc_id):  # a Markdown article's title comes from its heading: the citation has it
-                titles[doc_id] = title
+            found[doc_id] = found.get(doc_id) or title
+    return cited_articles(counts, found, replies, articles, top)
+
+
+def cited_articles(counts: Counter[str], found: dict[str, str], replies: int, articles: Sequence[tuple[str, str]] | None = None, top: int = CITED_TOP) -> dict[str, Any]:
+    """`citations` from its counts: replies per article, the titles the citations gave, replies citing anything."""
+    titles: dict[str, str] = dict(articles or [])
+    for doc_id, title in found.items():
+        if not titles.get(doc_id):  # a Markdown article's title comes from its heading: the citation has it
+            titles[doc_id] = title
     everything = {doc: counts.get(doc, 0) for doc in titles}
     rows: list[dict[str, Any]] = [{"doc_id": d, "title": titles[d] or d, "replies": n} for d, n in everything.items()]
     most = sorted((r for r in rows if r["replies"]), key=lambda r: (-int(r["replies"]), str(r["doc_id"])))[:top]

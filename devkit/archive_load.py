@@ -3,7 +3,9 @@
     python -m devkit.archive_load --results 1000000 --days 30   # into TICKETFLOW_DATABASE_URL (or --url)
 
 Results are shaped like real ones (intents, actions and reasons in plausible shares, model calls,
-stage timings, retrieved sections) and are turned into rows by the archiver's own `to_rows`.
+stage timings, retrieved sections, one in a hundred reviewed, one in 150 reopened) and are turned into
+rows by the archiver's own `to_rows`. The secondary indexes are dropped for the load and built once at
+the end; on PostgreSQL the rows go in by COPY. A million take about 3 min into PostgreSQL, 4 into SQLite.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from typing import Any
 from sqlalchemy import Engine
 
 from worker.archive import schema
-from worker.archive.rows import Privacy, Rows, day, to_rows, utc, wait_bucket
+from worker.archive.rows import Privacy, Rows, day, spread, to_rows, utc, wait_bucket
 from worker.archive.schema import database_url, make_engine, migrate
+from worker.archive.writer import write_reopens, write_reviews, write_titles
 from worker.settings import load_settings
+from worker.state.outcomes import Review
 
 INTENTS = (("faq", 0.45), ("account", 0.2), ("billing", 0.15), ("bug", 0.15), ("escalate", 0.05))
 REASONS = ("no_relevant_docs", "low_confidence", "billing_dispute", "bug_without_known_fix", "frustrated_customer", "sensitive_intent")
@@ -66,10 +70,12 @@ def _copy(rows: Rows, i: int, rng: random.Random, start: float, span_s: float) -
     result = {
         **rows.result, "uid": uid, "ticket_id": f"syn-{i}", "customer_id": f"c{i % 50_000}", "stream_id": f"{int(published * 1000)}-{i % 1000}",
         "published_at": utc(published), "published_day": day(published), "completed_at": utc(published), "enqueued_at": utc(published - wait),
-        "time_to_answer_s": wait, "wait_bucket": wait_bucket(wait),
+        "time_to_answer_s": wait, "wait_bucket": wait_bucket(wait), "spread": spread(uid),
     }
+    when = {"uid": uid, "published_at": result["published_at"], "published_day": result["published_day"]}
     return Rows(
-        result=result, details={**rows.details, "uid": uid}, reasons=[{**x, "uid": uid, "published_at": result["published_at"], "published_day": result["published_day"]} for x in rows.reasons], usage=[{**x, "uid": uid} for x in rows.usage]
+        result=result, details={**rows.details, "uid": uid}, reasons=[{**x, **when} for x in rows.reasons], usage=[{**x, "uid": uid} for x in rows.usage],
+        citations=[{**x, **when} for x in rows.citations],
     )
 
 
@@ -78,9 +84,17 @@ def _copy_postgres(engine: Engine, part: list[Rows]) -> None:
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
+        # A fresh archive filled by this process only: skip the per-row foreign-key triggers (superuser; the
+        # rows are consistent by construction) and wait for no WAL flush per batch.
+        try:
+            cur.execute("SET session_replication_role = replica")
+        except Exception:  # noqa: BLE001 - not a superuser: the triggers stay, the load is slower
+            raw.rollback()
+        cur.execute("SET synchronous_commit = off")
         for table, rows in (
             (schema.results, [r.result for r in part]), (schema.result_details, [r.details for r in part]),
             (schema.result_reasons, [x for r in part for x in r.reasons]), (schema.result_usage, [x for r in part for x in r.usage]),
+            (schema.result_citations, [x for r in part for x in r.citations]),
         ):
             cols = [c.name for c in table.columns]
             with cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
@@ -89,6 +103,17 @@ def _copy_postgres(engine: Engine, part: list[Rows]) -> None:
         raw.commit()
     finally:
         raw.close()
+
+
+def _index(engine: Engine, how: str) -> None:
+    """Drop or create the secondary indexes of the tables a load fills (the same names the migrations give them)."""
+    with engine.begin() as conn:
+        for table in (schema.results, schema.result_reasons, schema.result_citations):
+            for index in table.indexes:
+                if how == "drop":
+                    index.drop(conn)
+                else:
+                    index.create(conn)
 
 
 def load(url: str, n: int, days: float, *, batch: int = 5000, seed: int = 19, templates: int = 2000) -> float:
@@ -105,6 +130,7 @@ def load(url: str, n: int, days: float, *, batch: int = 5000, seed: int = 19, te
     privacy = Privacy(message="keep", reply="keep")
     shapes = [to_rows(*synthetic_result(i, rng, start=start, span_s=span_s), privacy) for i in range(templates)]
     t0 = time.perf_counter()
+    _index(engine, "drop")  # one sort per index at the end, not a million index insertions
     for lo in range(0, n, batch):
         part = [_copy(shapes[i % templates], i, rng, start, span_s) for i in range(lo, min(lo + batch, n))]
         if engine.dialect.name == "postgresql":
@@ -116,6 +142,16 @@ def load(url: str, n: int, days: float, *, batch: int = 5000, seed: int = 19, te
             if reasons := [x for r in part for x in r.reasons]:
                 conn.execute(schema.result_reasons.insert(), reasons)
             conn.execute(schema.result_usage.insert(), [x for r in part for x in r.usage])
+            if citations := [x for r in part for x in r.citations]:
+                conn.execute(schema.result_citations.insert(), citations)
+    # what people add later: a reviewer grades one result in a hundred, one customer in 150 reopens
+    now = time.time()
+    write_reviews(engine, [Review(uid=f"api:syn-{i}", entry_id=f"{i}-0", verdict="incorrect" if rng.random() < 0.2 else "correct", reviewer="lead", at=now)
+                           for i in range(0, n, 100)])
+    write_reopens(engine, {f"api:syn-{i}": now for i in range(7, n, 150)})
+    with engine.begin() as conn:
+        write_titles(conn, [s.titles for s in shapes])
+    _index(engine, "create")
     schema.analyze(engine)
     return time.perf_counter() - t0
 

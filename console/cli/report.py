@@ -52,10 +52,12 @@ def register(app: typer.Typer) -> None:
         except (ConfigError, ValueError) as exc:
             typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
             raise typer.Exit(2) from exc
-        engine = archive_engine(settings)
+        engine = archive_engine(settings, serial=True)
         policy = {k: float(getattr(settings, k)) for k in ("retrieval_min_score", "retrieval_bug_min_score", "retrieval_uncovered_max")}
         if engine is not None:  # the archive holds the whole history; the stream only a window of it
-            rep = build_archive_report(engine, low_score=low_score, top_gaps=top_gaps, since=start, run_id=run, now=now, policy=policy)
+            rep = build_archive_report(
+                engine, low_score=low_score, top_gaps=top_gaps, since=start, run_id=run, now=now, policy=policy, articles=help_centre_articles(settings),
+            )
         else:
             r = get_redis()
             entries = load_results(r, settings.results_stream, since=start, run_id=run)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from console.cli import app as cli
@@ -19,6 +23,7 @@ from devkit.services import Workers
 from producer.enqueue import Enqueuer, parse_ticket
 from tests.conftest import wait_for_results
 from tests.support.ops import publish, result
+from worker.archive import schema
 from worker.models import TicketResult
 from worker.settings import load_settings
 from worker.state import outcomes
@@ -152,3 +157,46 @@ def test_after_a_real_run_the_report_agrees_with_the_run_summary(r: redis.Redis,
     assert rep["volume"] == 12
     assert rep["resolution_rate"] == s["resolution_rate"] and rep["escalation_rate"] == s["escalation_rate"]
     assert rep["by_intent"]["billing"]["escalation_rate"] == 1.0
+
+
+@pytest.mark.integration
+def test_after_a_demo_the_archive_holds_each_ticket_and_reports_the_same_rates_once_redis_is_flushed(
+    r: redis.Redis, use_env: dict[str, str], archive_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # given an archive (SQLite, and PostgreSQL: required in CI) and 24 of the sample tickets
+    tickets = tmp_path / "tickets.jsonl"
+    tickets.write_text("".join((Path(__file__).resolve().parents[2] / "corpus/tickets/sample.jsonl").read_text().splitlines(keepends=True)[:24]))
+    monkeypatch.setenv("TICKETFLOW_DATABASE_URL", archive_url)
+    # when `ticketflow demo` runs them on real workers, keeping its Redis database (a process of its own, as a person runs it)
+    demo = ["demo", "--tickets", str(tickets), "--workers", "1", "--concurrency", "4", "--keep", "--json", str(tmp_path / "s.json")]
+    out = subprocess.run([sys.executable, "-c", "from console.cli import main; main()", *demo], capture_output=True, text=True, timeout=240, check=False)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    summary = json.loads((tmp_path / "s.json").read_text())
+    kept, run = summary["redis_kept_at"], summary["run_id"]
+    assert kept and summary["completed"] == 24
+    # then the database holds one row per completed ticket
+    engine = schema.archive_engine(load_settings())
+    assert engine is not None
+    with engine.connect() as conn:
+        rows = conn.execute(select(schema.results.c.uid, func.count()).where(schema.results.c.run_id == run).group_by(schema.results.c.uid)).all()
+    assert len(rows) == summary["completed"] and all(n == 1 for _uid, n in rows)
+    # and the report from Redis (no archive) and from the archive after Redis is flushed give the same rates
+    monkeypatch.setenv("REDIS_URL", kept)
+    monkeypatch.setenv("TICKETFLOW_DATABASE_URL", "")
+    before = _report(tmp_path / "before.json", run)
+    redis.Redis.from_url(kept).flushdb()
+    monkeypatch.setenv("TICKETFLOW_DATABASE_URL", archive_url)
+    after = _report(tmp_path / "after.json", run)
+    assert before["volume"] == after["volume"] == 24
+    assert (after["resolution_rate"], after["escalation_rate"]) == (before["resolution_rate"], before["escalation_rate"])
+    assert after["escalation_by_reason"] == before["escalation_by_reason"] and after["by_intent"].keys() == before["by_intent"].keys()
+    assert (before["resolution_rate"], before["escalation_rate"]) == (summary["resolution_rate"], summary["escalation_rate"])
+
+
+def _report(path: Path, run: str) -> dict[str, Any]:
+    from worker import runtime
+
+    runtime.reset()
+    out = CliRunner().invoke(cli, ["report", "--run", run, "-q", "--json", str(path)])
+    assert out.exit_code == 0, out.output
+    return dict(json.loads(path.read_text()))

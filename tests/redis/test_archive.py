@@ -16,8 +16,9 @@ from tests.support.ops import publish, result
 from worker.archive import query, writer
 from worker.archive.consumer import GROUP, Archiver
 from worker.archive.rows import Privacy
-from worker.archive.schema import migrate, result_details, result_reasons, result_usage, results
+from worker.archive.schema import database_url, migrate, result_details, result_reasons, result_usage, results
 from worker.models import TicketResult
+from worker.settings import load_settings
 from worker.sinks.results import ResultsStream
 from worker.state import outcomes
 
@@ -50,6 +51,17 @@ def test_each_ticket_is_archived_once_whatever_the_redelivery(r: redis.Redis, ar
     migrate(archive)  # a second migration is a no-op
 
 
+def _exact(rep: dict[str, object]) -> dict[str, object]:
+    """A report without its approximated figures (time to answer, spend and what is divided by it)."""
+    def strip(figs: dict[str, object]) -> dict[str, object]:
+        return {k: v for k, v in figs.items() if k not in ("time_to_answer_s", "cost_usd", "cost_per_resolved_usd")}
+
+    out = strip(rep)
+    for group in ("by_day", "by_intent"):
+        out[group] = {k: strip(v) for k, v in rep[group].items()}  # type: ignore[attr-defined]
+    return out
+
+
 def test_the_archive_report_gives_the_streams_figures(r: redis.Redis, archive: Engine) -> None:
     # given 300 results over four days in the stream, with a reopen and two verdicts
     rng = random.Random(11)
@@ -61,27 +73,23 @@ def test_the_archive_report_gives_the_streams_figures(r: redis.Redis, archive: E
     outcomes.record_reopen(r, "api", sent[0]["ticket"]["id"], window_s=10 * 86400)
     outcomes.record_review(r, f"api:{sent[1]['ticket']['id']}", "0-1", "correct")
     outcomes.record_review(r, f"api:{sent[2]['ticket']['id']}", "0-2", "incorrect", "wrong article")
-    before = build_report(load_results(r, STREAM), reviews=outcomes.reviews(r), reopened=set(outcomes.reopened(r)), now=now)
+    articles = [("reset-password", "Reset your password"), ("billing-faq", ""), ("never-cited", "An article nobody needs")]
+    before = build_report(load_results(r, STREAM), reviews=outcomes.reviews(r), reopened=set(outcomes.reopened(r)), now=now, articles=articles)
     last_day = len(load_results(r, STREAM, since=now - 86400))
     # when the stream is archived and Redis is flushed
     _archiver(r, archive).drain()
     r.flushdb()
-    after = build_archive_report(archive, now=now)
-    # then the report from the archive has the same counts and rates, overall, per day and per intent
-    keys = ("volume", "auto_replied", "drafted", "escalated", "reopened", "resolved", "resolution_rate", "escalation_rate",
-            "escalation_by_reason", "reviewed", "reviewed_correct", "reviewed_accuracy")
-    for k in keys:
-        assert after[k] == before[k], k
+    after = build_archive_report(archive, now=now, articles=articles)
+    # then the report from the archive is the stream's, figure for figure, overall, per day and per intent,
+    # with its reply sample, citations, review coverage, knowledge gaps and thresholds
     assert (after["reopened"], after["reviewed"]) == (1, 2)
-    assert after["by_day"].keys() == before["by_day"].keys() and after["by_intent"].keys() == before["by_intent"].keys()
-    for group in ("by_day", "by_intent"):
-        for name, figs in before[group].items():
-            assert {k: after[group][name][k] for k in keys} == {k: figs[k] for k in keys}, (group, name)
-    assert after["cost_usd"] == pytest.approx(before["cost_usd"])
-    assert after["time_to_answer_s"]["p95"] == pytest.approx(before["time_to_answer_s"]["p95"], rel=0.01)
-    assert after["knowledge_gaps_low_score"] == pytest.approx(before["knowledge_gaps_low_score"], abs=1e-4)
-    assert sum(g["volume"] for g in after["knowledge_gaps"]) == sum(g["volume"] for g in before["knowledge_gaps"])
-    assert (after["first_result_at"], after["last_result_at"]) == (before["first_result_at"], before["last_result_at"])
+    assert after["reply_sample"] and after["citations"]["most"] and after["knowledge_gaps"]
+    assert _exact(after) == _exact(before)
+    for figs_after, figs_before in [(after, before)] + [(after[g][k], before[g][k]) for g in ("by_day", "by_intent") for k in before[g]]:
+        # except what the archive reads from 1%-wide buckets, and sums in another order
+        assert figs_after["cost_usd"] == pytest.approx(figs_before["cost_usd"])
+        for p in ("p50", "p95"):
+            assert figs_after["time_to_answer_s"][p] == pytest.approx(figs_before["time_to_answer_s"][p], rel=0.01)
     # and --since and --run select what they select on the stream
     assert build_archive_report(archive, since=now - 86400, now=now)["volume"] == last_day
     assert build_archive_report(archive, run_id="synthetic", now=now)["volume"] == 300
@@ -179,3 +187,32 @@ def test_metrics_counters_lost_with_redis_are_seeded_from_the_archive(r: redis.R
             assert after[k] == pytest.approx(v), k
     answered = ("time_to_answer_seconds_count", ())
     assert after[answered] == before[answered] + 1
+
+
+def test_migration_0002_gives_archived_results_their_sample_order_and_citations(archive_url: str) -> None:
+    # given results archived under the first schema (no spread, citations only as JSON)
+    from worker.archive.rows import spread, to_rows
+    from worker.archive.schema import articles, make_engine, result_citations
+
+    engine = make_engine(database_url(load_settings(database_url=archive_url)) or archive_url)
+    try:
+        migrate(engine, "0001")
+        cited, bare = result("c1").model_dump(mode="json"), result("c2").model_dump(mode="json")
+        cited["draft"]["citations"] = [{"doc_id": d, "title": t, "section": ""} for d, t in (("billing-faq", "Billing FAQ"), ("billing-faq", "Billing FAQ"), ("refunds", ""))]
+        bare["draft"]["citations"] = []
+        rows = [to_rows(f"{1_700_000_000_000 + i}-0", res, Privacy()) for i, res in enumerate((cited, bare))]
+        with engine.begin() as conn:
+            conn.execute(results.insert(), [{k: v for k, v in x.result.items() if k != "spread"} for x in rows])
+            conn.execute(result_details.insert(), [x.details for x in rows])
+        # when the archive is brought to the current schema
+        migrate(engine)
+        # then each result has the order the report samples by, and its citations are rows, each article once
+        with engine.connect() as conn:
+            assert dict(conn.execute(select(results.c.uid, results.c.spread)).all()) == {"api:c1": spread("api:c1"), "api:c2": spread("api:c2")}
+            got = conn.execute(select(result_citations.c.uid, result_citations.c.doc_id, result_citations.c.position).order_by(result_citations.c.position)).all()
+            assert [tuple(x) for x in got] == [("api:c1", "billing-faq", 0), ("api:c1", "refunds", 1)]
+            assert dict(conn.execute(select(articles.c.doc_id, articles.c.title)).all()) == {"billing-faq": "Billing FAQ", "refunds": ""}
+        # and a pruned result takes its citation rows with it
+        assert writer.prune(engine, time.time()) == 2 and _count(engine, result_citations) == 0
+    finally:
+        engine.dispose()

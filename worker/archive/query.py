@@ -11,14 +11,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, func, select, union
+from sqlalchemy import Engine, Select, String, any_, bindparam, case, exists, func, select, true, union
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from worker.archive.rows import to_result, utc
-from worker.archive.schema import reopens, result_details, result_reasons, results, reviews
+from worker.archive.schema import articles, reopens, result_citations, result_details, result_reasons, results, reviews
 from worker.state.outcomes import Review
 
 GAP_SAMPLE = 2000  # the newest gap questions the report clusters (clustering is quadratic in them)
 GAP_WINDOWS_DAYS = (1, 7, 31)
+BACKGROUND = 5000  # the newest questions a word's rarity is judged over (every question of a smaller period)
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,13 @@ class Group:
 
 def _day(v: Any) -> str:
     return v.isoformat() if isinstance(v, date) else str(v)
+
+
+def _among(engine: Engine, col: Any, values: Sequence[str]) -> Any:
+    """`col IN values`; on PostgreSQL `= ANY(array)`, one parameter however many values (a gap sample is thousands)."""
+    if engine.dialect.name == "postgresql":
+        return col == any_(bindparam(None, list(values), type_=ARRAY(String)))
+    return col.in_(list(values))
 
 
 def _where(q: Select[Any], since: float | None, run_id: str | None) -> Select[Any]:
@@ -62,16 +71,32 @@ def wait_counts(engine: Engine, by: str, *, since: float | None = None, run_id: 
     return [(_day(k) if by == "day" else (k or "unclassified"), int(b), int(n)) for k, b, n in rows]
 
 
-def outcome_counts(engine: Engine, *, since: float | None = None, run_id: str | None = None) -> list[tuple[str, str, str, int]]:
-    """Reopened auto-replies and reviewed results by (day, intent, `reopened`|`correct`|`incorrect`), driven from the small tables."""
-    key = (results.c.published_day, results.c.intent)
-    reopened = select(*key, func.count()).where(results.c.action == "auto_reply", results.c.uid.in_(select(reopens.c.uid))).group_by(*key)
-    out: list[tuple[str, str, str, int]] = []
+def _of_each(engine: Engine, uid: Any, since: float | None, run_id: str | None) -> Any:
+    """The selected result of each row of a small table (reviews, reopens), read by its primary key.
+
+    On PostgreSQL a LATERAL join: the planner would otherwise hash the whole `results` table to join a
+    few thousand rows. SQLite looks each up by key on its own.
+    """
+    cols = _where(select(results.c.published_day, results.c.intent, results.c.action).where(results.c.uid == uid), since, run_id)
+    if engine.dialect.name == "postgresql":
+        return cols.limit(1).lateral()  # LIMIT (one row a key anyway) keeps the planner from flattening it into a hash join
+    return cols.add_columns(results.c.uid).subquery()
+
+
+def outcome_counts(engine: Engine, *, since: float | None = None, run_id: str | None = None) -> list[tuple[str, str, str, str, int]]:
+    """Reopened auto-replies and reviewed results by (day, intent, action, `reopened`|`correct`|`incorrect`), driven from the small tables."""
+    out: list[tuple[str, str, str, str, int]] = []
     with engine.connect() as conn:
-        out += [(_day(d), i or "unclassified", "reopened", int(n)) for d, i, n in conn.execute(_where(reopened, since, run_id))]
-        for verdict in ("correct", "incorrect"):
-            q = select(*key, func.count()).where(results.c.uid.in_(select(reviews.c.uid).where(reviews.c.verdict == verdict))).group_by(*key)
-            out += [(_day(d), i or "unclassified", verdict, int(n)) for d, i, n in conn.execute(_where(q, since, run_id))]
+        for table, kind in ((reopens, None), (reviews, reviews.c.verdict)):
+            of = _of_each(engine, table.c.uid, since, run_id)
+            on = true() if engine.dialect.name == "postgresql" else of.c.uid == table.c.uid
+            key = (of.c.published_day, of.c.intent, of.c.action, *([kind] if kind is not None else []))
+            q = select(*key, func.count()).select_from(table.join(of, on)).group_by(*key)
+            if kind is None:
+                q = q.where(of.c.action == "auto_reply")
+            for row in conn.execute(q):
+                d, i, a, n = row[0], row[1], row[2], row[-1]
+                out.append((_day(d), i or "unclassified", a, str(row[3]) if kind is not None else "reopened", int(n)))
     return out
 
 
@@ -140,33 +165,43 @@ def gap_candidates(
 
 
 def _gap_rows(engine: Engine, gap_reasons: Sequence[str], low_score: float | None, *, since: float | None, run_id: str | None, limit: int) -> list[Any]:
-    after = utc(since) if since is not None else None
+    # The candidates' uids and times first (reason rows carry both; weak matches read `ix_results_sent_score`),
+    # the newest `limit` of them, then only those results: no join over the period's results.
     rr = result_reasons.c
-    by_reason = select(rr.uid).where(rr.reason.in_(list(gap_reasons)))
-    why_uids = [by_reason.where(rr.published_at >= after) if after else by_reason, select(reviews.c.uid).where(reviews.c.verdict == "incorrect")]
+    by_reason = select(rr.uid, rr.published_at).where(rr.reason.in_(list(gap_reasons)))
+    if since is not None:
+        by_reason = by_reason.where(rr.published_at >= utc(since))
+    if run_id is not None:
+        by_reason = by_reason.where(rr.run_id == run_id)
+    pick = select(results.c.uid, results.c.published_at)
+    why = [by_reason, _where(pick.join_from(reviews, results, results.c.uid == reviews.c.uid).where(reviews.c.verdict == "incorrect"), since, run_id)]
     if low_score is not None:
-        weak = select(results.c.uid).where(results.c.action != "auto_reply", results.c.top_score < low_score, results.c.intent.in_(("faq", "bug")))
-        why_uids.append(weak.where(results.c.published_at >= after) if after else weak)
-    picks = union(*why_uids).subquery()
+        # not auto-replied: drafted or escalated (an action is one of three), so the index range is read, not the table
+        weak = pick.where(results.c.action.in_(("draft", "escalate")), results.c.top_score < low_score, results.c.intent.in_(("faq", "bug")))
+        why.append(_where(weak, since, run_id))
+    picks = union(*why).subquery()
+    newest = [uid for uid, _at in _rows(engine, select(picks.c.uid, picks.c.published_at).order_by(picks.c.published_at.desc(), picks.c.uid.desc()).limit(limit))]
     cols = [results.c[c] for c in ("uid", "stream_id", "ticket_id", "source", "intent", "action", "top_score", "top_doc_id", "top_title")]
-    q = _where(select(*cols).select_from(picks.join(results, results.c.uid == picks.c.uid)), since, run_id)
+    return _rows(engine, select(*cols).where(_among(engine, results.c.uid, newest)).order_by(results.c.published_at.desc(), results.c.uid.desc())) if newest else []
+
+
+def _rows(engine: Engine, q: Select[Any]) -> list[Any]:
     with engine.connect() as conn:
-        return list(conn.execute(q.order_by(results.c.published_at.desc()).limit(limit)).all())
+        return list(conn.execute(q).all())
 
 
 def _gap_results(engine: Engine, picked: list[Any]) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, Review]]:
     with engine.connect() as conn:
-        words = {u: (sub, msg) for u, sub, msg in conn.execute(
-            select(result_details.c.uid, result_details.c.subject, result_details.c.message).where(result_details.c.uid.in_([r.uid for r in picked]))
-        )}
-        rows = [(r, *words.get(r.uid, ("", ""))) for r in picked]
+        d = result_details.c
+        words = {u: (sub, msg, chunks) for u, sub, msg, chunks in conn.execute(select(d.uid, d.subject, d.message, d.chunks).where(_among(engine, d.uid, [r.uid for r in picked])))}
+        rows = [(r, *words.get(r.uid, ("", "", None))) for r in picked]
         uids = [r.uid for r in picked]
         why: dict[str, list[str]] = {}
-        for uid, reason in conn.execute(select(result_reasons.c.uid, result_reasons.c.reason).where(result_reasons.c.uid.in_(uids))):
+        for uid, reason in conn.execute(select(result_reasons.c.uid, result_reasons.c.reason).where(_among(engine, result_reasons.c.uid, uids))):
             why.setdefault(uid, []).append(reason)
         verdicts = {
             r.uid: Review(uid=r.uid, entry_id=r.entry_id, verdict=r.verdict, note=r.note, reviewer=r.reviewer, at=_epoch(r.reviewed_at) or 0.0)
-            for r in conn.execute(select(reviews).where(reviews.c.uid.in_(uids)))
+            for r in conn.execute(select(reviews).where(_among(engine, reviews.c.uid, uids)))
         }
     entries = [
         (
@@ -175,25 +210,88 @@ def _gap_results(engine: Engine, picked: list[Any]) -> tuple[list[tuple[str, dic
                 "ticket": {"id": r.ticket_id, "source": r.source, "subject": subject or "", "message": message or ""},
                 "classification": {"intent": r.intent},
                 "decision": {"action": r.action, "reasons": why.get(r.uid, [])},
-                "chunks": [{"doc_id": r.top_doc_id, "title": r.top_title, "score": r.top_score}] if r.top_score is not None else [],
+                # in the retriever's order: the first is the nearest article
+                "chunks": chunks or ([{"doc_id": r.top_doc_id, "title": r.top_title, "score": r.top_score}] if r.top_score is not None else []),
             },
         )
-        for r, subject, message in reversed(rows)
+        for r, subject, message, chunks in reversed(rows)
     ]
     return entries, verdicts
+
+
+def _whole(q: Select[Any]) -> Select[Any]:
+    return q.select_from(results.outerjoin(result_details, result_details.c.uid == results.c.uid))
+
+
+_WHOLE: tuple[Any, ...] = (results, *[c for c in result_details.c if c.name != "uid"])
+
+
+def questions(engine: Engine, limit: int = BACKGROUND, *, since: float | None = None, run_id: str | None = None) -> list[dict[str, Any]]:
+    """The subjects and messages of the newest `limit` selected results, as results (what the gap clustering weighs words against)."""
+    q = select(results.c.source, results.c.ticket_id, result_details.c.subject, result_details.c.message).join_from(
+        results, result_details, result_details.c.uid == results.c.uid
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(_where(q, since, run_id).order_by(results.c.published_at.desc()).limit(limit)).all()
+    return [{"ticket": {"source": s, "id": t, "subject": subject or "", "message": message or ""}} for s, t, subject, message in rows]
 
 
 def result_at(engine: Engine, stream_id: str) -> dict[str, Any] | None:
     """The archived result published as stream entry `stream_id` (what was kept of it), None when not archived."""
     with engine.connect() as conn:
-        row = conn.execute(
-            select(results, *[c for c in result_details.c if c.name != "uid"]).select_from(results.outerjoin(result_details, result_details.c.uid == results.c.uid))
-            .where(results.c.stream_id == stream_id)
-        ).first()
+        row = conn.execute(_whole(select(*_WHOLE)).where(results.c.stream_id == stream_id)).first()
         if row is None:
             return None
         reasons = list(conn.execute(select(result_reasons.c.reason).where(result_reasons.c.uid == row.uid)).scalars())
     return to_result(dict(row._mapping), reasons)
+
+
+def results_of(engine: Engine, uids: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
+    """The archived results of `uids` as (stream id, result), oldest first."""
+    with engine.connect() as conn:
+        rows = conn.execute(_whole(select(*_WHOLE)).where(_among(engine, results.c.uid, uids)).order_by(results.c.published_at, results.c.uid)).all()
+        why: dict[str, list[str]] = {}
+        for uid, reason in conn.execute(select(result_reasons.c.uid, result_reasons.c.reason).where(_among(engine, result_reasons.c.uid, uids))):
+            why.setdefault(uid, []).append(reason)
+    return [(row.stream_id, to_result(dict(row._mapping), why.get(row.uid, []))) for row in rows]
+
+
+def reviews_of(engine: Engine, uids: Sequence[str]) -> dict[str, Review]:
+    """The verdicts on `uids`."""
+    with engine.connect() as conn:
+        return {
+            r.uid: Review(uid=r.uid, entry_id=r.entry_id, verdict=r.verdict, note=r.note, reviewer=r.reviewer, at=_epoch(r.reviewed_at) or 0.0)
+            for r in conn.execute(select(reviews).where(_among(engine, reviews.c.uid, uids)))
+        }
+
+
+def sample_candidates(engine: Engine, n: int, *, since: float | None = None, run_id: str | None = None) -> list[str]:
+    """The uids the report's reply sample is drawn from: the first `n` sent replies in the sample's order among those
+    reviewed incorrect, reviewed correct and not reviewed (each read in `spread` order from `ix_results_sample`)."""
+    sent = _where(select(results.c.uid).where(results.c.action == "auto_reply"), since, run_id)
+    reviewed = sent.join_from(results, reviews, reviews.c.uid == results.c.uid)
+    picks = [
+        reviewed.where(reviews.c.verdict == "incorrect"),
+        reviewed.where(reviews.c.verdict == "correct"),
+        sent.where(~exists().where(reviews.c.uid == results.c.uid)),
+    ]
+    with engine.connect() as conn:
+        return [uid for q in picks for uid in conn.execute(q.order_by(results.c.spread, results.c.uid).limit(n)).scalars()]
+
+
+def citation_counts(engine: Engine, *, since: float | None = None, run_id: str | None = None) -> tuple[dict[str, int], dict[str, str], int]:
+    """Sent replies per cited article, the titles the citations gave, and how many sent replies cite anything
+    (one pass over `ix_result_citations_report`; the titles from `articles`)."""
+    c = result_citations.c
+    q = select(c.doc_id, func.count(), func.sum(case((c.position == 0, 1), else_=0))).where(c.action == "auto_reply")
+    if since is not None:
+        q = q.where(c.published_at >= utc(since))
+    if run_id is not None:
+        q = q.where(c.run_id == run_id)
+    with engine.connect() as conn:
+        rows = conn.execute(q.group_by(c.doc_id)).all()
+        titles = dict(conn.execute(select(articles.c.doc_id, articles.c.title).where(articles.c.doc_id.in_([d for d, _n, _f in rows]))).all()) if rows else {}
+    return {d: int(n) for d, n, _f in rows}, {d: str(titles.get(d) or "") for d, _n, _f in rows}, sum(int(f) for _d, _n, f in rows)
 
 
 def count(engine: Engine) -> int:

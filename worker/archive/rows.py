@@ -8,6 +8,7 @@ the subject is treated like the message.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -39,6 +40,8 @@ class Rows:
     details: dict[str, Any] = field(default_factory=dict)
     reasons: list[dict[str, Any]] = field(default_factory=list)
     usage: list[dict[str, Any]] = field(default_factory=list)
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    titles: dict[str, str] = field(default_factory=dict)  # doc_id -> title of the articles cited
 
 
 def apply(text: str | None, how: Keep, secrets: tuple[str, ...] = ()) -> str | None:
@@ -56,6 +59,20 @@ def wait_bucket(seconds: float) -> int:
 def bucket_value(bucket: int) -> float:
     """The time a bucket stands for (its centre)."""
     return math.exp(bucket / WAIT_SCALE)
+
+
+def spread(uid: str) -> int:
+    """The reply sample's stable pseudo-random order as a number: the first 60 bits of the uid's SHA-1
+    (the order the report's sample sorts by, so `ORDER BY spread` picks the same replies)."""
+    return int(hashlib.sha1(uid.encode()).hexdigest()[:15], 16)
+
+
+def cited(citations: list[dict[str, Any]]) -> dict[str, str]:
+    """The articles a reply cites, once each: doc id (else title) -> title."""
+    out: dict[str, str] = {}
+    for c in citations:
+        out.setdefault(str(c.get("doc_id") or c.get("title") or "?"), str(c.get("title") or ""))
+    return out
 
 
 def utc(ts: float | None) -> datetime | None:
@@ -121,6 +138,7 @@ def to_rows(stream_id: str, res: dict[str, Any], privacy: Privacy) -> Rows:
         "top_doc_id": top.get("doc_id") if top else None,
         "top_title": top.get("title") if top else None,
         "grounded": draft.get("grounded") if draft else None,
+        "spread": spread(uid),
     }
     details = {
         "uid": uid,
@@ -147,7 +165,9 @@ def to_rows(stream_id: str, res: dict[str, Any], privacy: Privacy) -> Rows:
         }
         for i, u in enumerate(usage)
     ]
-    return Rows(result=result, details=details, reasons=reasons, usage=calls)
+    refs = cited(draft.get("citations") or [])
+    citing = [{"uid": uid, "doc_id": doc[:200], "position": i, **copied} for i, doc in enumerate(refs)]
+    return Rows(result=result, details=details, reasons=reasons, usage=calls, citations=citing, titles={doc[:200]: t[:500] for doc, t in refs.items()})
 
 
 def to_result(row: dict[str, Any], reasons: list[str]) -> dict[str, Any]:

@@ -41,14 +41,32 @@ def write_rows(engine: Engine, batch: Sequence[Rows]) -> int:
             details = [part[uid].details for uid in inserted]
             reasons = [x for uid in inserted for x in part[uid].reasons]
             usage = [x for uid in inserted for x in part[uid].usage]
+            cites = [x for uid in inserted for x in part[uid].citations]
             if details:
                 conn.execute(schema.result_details.insert(), details)
             if reasons:
                 conn.execute(schema.result_reasons.insert(), reasons)
             if usage:
                 conn.execute(schema.result_usage.insert(), usage)
+            if cites:
+                conn.execute(schema.result_citations.insert(), cites)
+                write_titles(conn, [part[uid].titles for uid in inserted])
             new += len(inserted)
     return new
+
+
+def write_titles(conn: Connection, found: Iterable[dict[str, str]]) -> None:
+    """Record the articles cited, each with the first title that was not empty."""
+    titles: dict[str, str] = {}
+    for refs in found:
+        for doc, title in refs.items():
+            titles[doc] = titles.get(doc) or title
+    if not titles:
+        return
+    stmt = _insert(conn, schema.articles)
+    unnamed = schema.articles.c.title == ""
+    conn.execute(stmt.on_conflict_do_update(index_elements=["doc_id"], set_={"title": stmt.excluded.title}, where=unnamed),
+                 [{"doc_id": d, "title": t} for d, t in sorted(titles.items())])
 
 
 def write_results(engine: Engine, entries: Iterable[tuple[str, dict[str, Any]]], privacy: Privacy) -> int:
@@ -80,10 +98,10 @@ def write_reopens(engine: Engine, reopened: dict[str, float]) -> None:
 
 
 def prune(engine: Engine, before: float) -> int:
-    """Delete results published before `before` (epoch s) with their details, reasons, calls, reviews and reopens; returns results deleted."""
+    """Delete results published before `before` (epoch s) with their details, reasons, calls, citations, reviews and reopens; returns results deleted."""
     cutoff = utc(before)
     old = select(schema.results.c.uid).where(schema.results.c.published_at < cutoff)
     with engine.begin() as conn:
-        for table in (schema.result_details, schema.result_reasons, schema.result_usage, schema.reviews, schema.reopens):
+        for table in (schema.result_details, schema.result_reasons, schema.result_usage, schema.result_citations, schema.reviews, schema.reopens):
             conn.execute(delete(table).where(table.c.uid.in_(old)))
         return int(conn.execute(delete(schema.results).where(schema.results.c.published_at < cutoff)).rowcount or 0)
