@@ -200,6 +200,21 @@ def answerability(
     return Answerability(round(share, 4), tuple(uncovered), tuple(terms))
 
 
+def named_share(text: str, heading: Collection[str], idf: Callable[[str], float | None], unknown_idf: float) -> float:
+    """IDF-weighted share of `text`'s salient terms that `heading` (the index terms of a section's title
+    and heading) names: a section whose heading says what the ticket asks about is about it."""
+    known = _Known(idf)
+    stems = {t for s in heading for t in truncations(s)[1:]}
+    total = named = 0.0
+    for term in salient_terms(text, known):
+        idf_t = known.weight(term)
+        w = unknown_idf if idf_t is None else idf_t
+        total += w
+        if any(t in heading for t in truncations(term)) or term in stems:
+            named += w
+    return named / total if total > 0 else 0.0
+
+
 class _Known:
     """The help centre's vocabulary, an inflection counting as the word (memoised per call)."""
 

@@ -1,12 +1,19 @@
 """Hybrid search: BM25 and dense rankings fused by reciprocal rank fusion, one result per article.
 
-    query -> BM25 over chunks ----\
-                                   >-- per-article ranks -- RRF (k=60) -- top k articles, best chunk each
-    query -> dense cosine --------/
+    query -> BM25 over chunks ------\
+    query -> dense cosine, chunks ---\
+                                      >-- per-article ranks -- RRF (k=60) -- top k articles, best chunk each
+    query -> BM25 over articles -----/
+    query -> dense cosine, articles /
 
 Both signals rank chunks; each article takes the rank of its best chunk, and RRF adds 1/(60 + rank)
-over the two lists, so an article both signals like beats one only a single signal loves, without
-having to put BM25 scores and cosines on one scale. The score handed to the pipeline is separate
+over the lists, so an article both signals like beats one only a single signal loves, without
+having to put BM25 scores and cosines on one scale. Both signals also rank whole articles (the
+chunks' term counts summed, their vectors averaged): a question about a long page is often about
+the page, not one of its chunks, and the page whose every chunk speaks of it should beat a page
+with one chunk that happens to share the words (own questions hit@1 0.727 -> 0.770, sample tickets
+0.761 -> 0.782). When every article is a single chunk the article lists are the chunk lists and are
+skipped. The score handed to the pipeline is separate
 from the fusion: a calibrated probability that the top article answers the query (see `confidence`).
 When the ticket's salient terms are mostly in none of the top sections (answerable.py), the help
 centre does not answer it however well the rest matched: every hit's score is then 0.
@@ -26,23 +33,28 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from worker.retrieval.answerable import Answerability, answerability
+from worker.retrieval.analysis import terms
+from worker.retrieval.answerable import Answerability, answerability, named_share
 from worker.retrieval.index import Index
-from worker.retrieval.lexical import BM25
+from worker.retrieval.lexical import BM25, TermCounts
 
 RRF_K = 60
 DEPTH = 64  # chunks taken from each signal before fusion
 ANSWER_FROM = 2  # top sections that must mention the ticket's salient terms (the reply quotes the first; three let
 # a ticket from another domain pass on words scattered over unrelated sections)
-# Logistic calibration of "this article answers the ticket", fitted on the team's own labelled
-# tickets and questions by `ticketflow eval-retrieval --calibrate` (worker/retrieval/calibrate.py).
-# Features: dense cosine of the article's best chunk, the IDF-weighted share of query terms it holds, its cosine lead
-# over the next article, and whether both signals ranked it first.
-CALIBRATION: tuple[float, float, float, float, float] = (2.798, 1.082, 0.0, 0.0, -1.96)
-FEATURES = ("cosine", "coverage", "margin", "agree")
+# The answerability model: a logistic regression (scikit-learn, C=1) of "this article answers the
+# ticket", fitted by `ticketflow eval-retrieval --calibrate` (worker/retrieval/calibrate.py) on the
+# team's own data only: our questions and tickets against our help centre (positive when the top
+# article is the gold one), our tickets of twelve other invented products asked of it, and our
+# questions asked with their gold article left out (negative). Features, each on a help-centre-free
+# scale: dense cosine of the article's best chunk, the IDF-weighted share of the query's terms it
+# holds, the share of the ticket's salient terms that none of the top sections holds, the share its
+# title and heading name, and its cosine lead over the next article.
+FEATURES = ("cosine", "coverage", "uncovered", "named", "margin")
+CALIBRATION: tuple[float, ...] = (4.867, 2.342, -1.652, 0.847, 1.053, -4.938)
 
 
-def confidence(features: tuple[float, float, float, float], weights: tuple[float, ...] = CALIBRATION) -> float:
+def confidence(features: tuple[float, ...], weights: tuple[float, ...] = CALIBRATION) -> float:
     """Probability-like score in [0, 1] that the article answers the query."""
     z = weights[-1] + sum(w * f for w, f in zip(weights[:-1], features, strict=True))
     return 1.0 / (1.0 + math.exp(-z))
@@ -61,11 +73,13 @@ class Hit:
     agree: bool  # first in both rankings
     lexical_rank: int | None
     dense_rank: int | None
+    uncovered: float = 0.0  # IDF-weighted share of the ticket's salient terms in none of the top sections
+    named: float = 0.0  # IDF-weighted share of the ticket's salient terms the chunk's title and heading name
 
     @property
-    def features(self) -> tuple[float, float, float, float]:
-        """What the calibration weighs."""
-        return (self.cosine, self.coverage, self.margin, float(self.agree))
+    def features(self) -> tuple[float, ...]:
+        """What the calibration weighs (in FEATURES order)."""
+        return (self.cosine, self.coverage, self.uncovered, self.named, self.margin)
 
 
 class HybridSearcher:
@@ -85,6 +99,7 @@ class HybridSearcher:
         self.doc_ids: dict[str, int] = {}
         self.doc_of = np.asarray([self.doc_ids.setdefault(p.doc_id, len(self.doc_ids)) for p in index.passages], np.int64)
         self.lang_of = [p.language for p in index.passages]
+        self._articles = _ArticleLevel.of(index, self.doc_of, self.main_language)
         self._views: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for lang in langs:
             rows = np.asarray([i for i, pl in enumerate(self.lang_of) if pl in (lang, self.main_language)], np.int64)
@@ -115,8 +130,12 @@ class HybridSearcher:
         dense_top = dense_top[cos[dense_top] > 0]
         lex_docs = self._doc_ranking(rows, lex_top)
         dense_docs = self._doc_ranking(rows, dense_top)
+        art_lex: list[int] = []
+        art_dense: list[int] = []
+        if self._articles is not None:
+            art_lex, art_dense = self._articles.rankings(ids, qv, language or self.main_language)
         fused: dict[int, float] = {}
-        rankings = {"hybrid": (lex_docs, dense_docs), "lexical": (lex_docs,), "dense": (dense_docs,)}[mode]
+        rankings = {"hybrid": (lex_docs, dense_docs, art_lex, art_dense), "lexical": (lex_docs, art_lex), "dense": (dense_docs, art_dense)}[mode]
         for ranking in rankings:
             for rank, doc in enumerate(ranking):
                 fused[doc] = fused.get(doc, 0.0) + 1.0 / (RRF_K + rank + 1)
@@ -126,16 +145,21 @@ class HybridSearcher:
             doc_cos.setdefault(int(self.doc_of[rows[local]]), float(cos[local]))
         out: list[Hit] = []
         for doc in best:
-            local = self._best_chunk(doc, rows, lex_top, dense_top, language)
+            local = self._best_chunk(doc, rows, lex_top, dense_top, cos, language)
             cov = self.bm25.coverage(int(rows[local]), ids, unknown)
             c = float(cos[local])
             others = [v for d, v in doc_cos.items() if d != doc]
             margin = c - max(others) if others else c
             lr = lex_docs.index(doc) + 1 if doc in lex_docs else None
             dr = dense_docs.index(doc) + 1 if doc in dense_docs else None
-            hit = Hit(int(rows[local]), 0.0, fused[doc], round(c, 4), round(cov, 4), round(margin, 4), lr == 1 and dr == 1, lr, dr)
-            out.append(replace(hit, score=round(confidence(hit.features), 4)))
-        if out and self.checks(language, out[0]) and self.answerability(query, out).unanswerable(self.uncovered_max):
+            named = round(self.named(query, int(rows[local])), 4)
+            out.append(Hit(int(rows[local]), 0.0, fused[doc], round(c, 4), round(cov, 4), round(margin, 4), lr == 1 and dr == 1, lr, dr, 0.0, named))
+        if not out:
+            return out
+        gaps = self.answerability(query, out)
+        out = [replace(h, uncovered=gaps.share) for h in out]
+        out = [replace(h, score=round(confidence(h.features), 4)) for h in out]
+        if self.checks(language, out[0]) and gaps.unanswerable(self.uncovered_max):
             out = [replace(h, score=0.0) for h in out]
         return out
 
@@ -158,23 +182,82 @@ class HybridSearcher:
         sections = [{vocab[j] for j in bm25.terms_of(h.row).tolist()} for h in hits[:ANSWER_FROM]]
         return answerability(query, sections, idf, bm25.max_idf)
 
+    def named(self, query: str, row: int) -> float:
+        """How much of `query` the title and heading of chunk `row` name (weighed by this index's IDF)."""
+        p = self.index.passages[row]
+        return named_share(query, set(terms(f"{p.title}\n{p.section}")), self._idf, self.bm25.max_idf)
+
+    def _idf(self, term: str) -> float | None:
+        j = self.bm25.index.get(term)
+        return None if j is None else float(self.bm25.idf[j])
+
     def _doc_ranking(self, rows: np.ndarray, order: np.ndarray) -> list[int]:
         seen: dict[int, None] = {}
         for local in order.tolist():
             seen.setdefault(int(self.doc_of[rows[local]]), None)
         return list(seen)
 
-    def _best_chunk(self, doc: int, rows: np.ndarray, lex_top: np.ndarray, dense_top: np.ndarray, language: str | None) -> int:
+    def _best_chunk(self, doc: int, rows: np.ndarray, lex_top: np.ndarray, dense_top: np.ndarray, cos: np.ndarray, language: str | None) -> int:
         """The article's chunk with the best fused chunk rank, in the customer's language when it has one."""
         score: dict[int, float] = {}
         for order in (lex_top, dense_top):
             for rank, local in enumerate(order.tolist()):
                 if self.doc_of[rows[local]] == doc:
                     score[local] = score.get(local, 0.0) + 1.0 / (RRF_K + rank + 1)
+        if not score:  # ranked by the article lists alone: its chunk closest to the query
+            mine = np.flatnonzero(self.doc_of[rows] == doc)
+            return int(mine[np.argmax(cos[mine])])
         wanted = language or self.main_language
         in_lang = [c for c in score if self.lang_of[rows[c]] == wanted]
         pool = in_lang or list(score)
         return max(pool, key=lambda c: (score[c], -c))
+
+
+@dataclass(frozen=True)
+class _ArticleLevel:
+    """Whole articles (one per language version) as BM25 documents and as mean vectors."""
+
+    bm25: BM25
+    vectors: np.ndarray  # (articles, dim), unit rows
+    doc: np.ndarray  # article -> doc number (as HybridSearcher.doc_of)
+    language: list[str]
+    main: str  # the help centre's main language, searched by every query
+
+    @classmethod
+    def of(cls, index: Index, doc_of: np.ndarray, main_language: str) -> _ArticleLevel | None:
+        """None when every article is a single chunk (the chunk lists already rank articles)."""
+        keys: dict[tuple[str, str], int] = {}
+        art_of = np.asarray([keys.setdefault((p.language, p.doc_id), len(keys)) for p in index.passages], np.int64)
+        if len(keys) == len(index.passages):
+            return None
+        tc = index.counts
+        chunk_of = np.repeat(np.arange(tc.n_chunks), np.diff(tc.indptr))
+        pair = art_of[chunk_of] * max(len(tc.vocab), 1) + tc.term_ids
+        uniq, inverse = np.unique(pair, return_inverse=True)
+        counts = np.bincount(inverse, weights=tc.counts).astype(np.float32)
+        arts, term_ids = np.divmod(uniq, max(len(tc.vocab), 1))
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(arts, minlength=len(keys)))]).astype(np.int64)
+        summed = TermCounts(tc.vocab, indptr, term_ids.astype(np.int32), counts)
+        vectors = np.zeros((len(keys), index.vectors.shape[1]), np.float32)
+        np.add.at(vectors, art_of, index.vectors)
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+        doc = np.zeros(len(keys), np.int64)
+        doc[art_of] = doc_of
+        language = [""] * len(keys)
+        for (lang, _), a in keys.items():
+            language[a] = lang
+        return cls(BM25(summed), vectors, doc, language, main_language)
+
+    def rankings(self, ids: np.ndarray, qv: np.ndarray, language: str) -> tuple[list[int], list[int]]:
+        """Doc numbers by whole-article BM25 and by cosine to the article's mean vector, in the query's view."""
+        return self._ranking(self.bm25.scores(ids), language), self._ranking(self.vectors @ qv, language)
+
+    def _ranking(self, scores: np.ndarray, language: str) -> list[int]:
+        seen: dict[int, None] = {}
+        for a in _top(scores, DEPTH).tolist():
+            if scores[a] > 0 and self.language[a] in (language, self.main):
+                seen.setdefault(int(self.doc[a]), None)
+        return list(seen)
 
 
 def _top(scores: np.ndarray, n: int) -> np.ndarray:
