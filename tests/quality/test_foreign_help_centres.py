@@ -35,9 +35,10 @@ def _run(provider: LocalProvider, tickets: Path, help_centre: Path, *, out_of_sc
 
 
 # (domain, right article floor, span recall floor, own out-of-scope answered ceiling); measured with the
-# answerability model at min score 0.2: 0.938 / 0.499 / 0.018 (energy, 16 answers) and 0.923 / 0.544 / 0.038
-# (mobility, 13 answers). Span recall is over the answers given, which are fewer than before (energy 27 -> 16).
-DOMAINS = [("energy", 0.88, 0.45, 0.05), ("mobility", 0.85, 0.48, 0.06)]
+# answerability model at min score 0.2: 0.944 / 0.443 / 0.018 (energy, 18 answers) and 0.929 / 0.529 / 0.038
+# (mobility, 14 answers). Span recall mixes languages: the gold spans are English, so a reply in the customer's
+# Spanish or German from a translated article scores about 0.1 (energy's English replies 0.57 -> 0.61).
+DOMAINS = [("energy", 0.92, 0.42, 0.05), ("mobility", 0.9, 0.5, 0.06)]
 
 
 @pytest.mark.parametrize(("domain", "right", "recall", "oos"), DOMAINS)

@@ -16,13 +16,14 @@ with one chunk that happens to share the words (own questions hit@1 0.727 -> 0.7
 skipped. The score handed to the pipeline is separate
 from the fusion: a calibrated probability that the top article answers the query (see `confidence`).
 When the ticket's salient terms are mostly in none of the top sections (answerable.py), the help
-centre does not answer it however well the rest matched: every hit's score is then 0.
+centre does not answer it however well the rest matched: every hit's score is then 0 (a hard rule on
+top of the answerability model, which weighs the same share).
 
 Languages: a query searches the chunks of its own language (when the help centre has that
 language) and of the help centre's main language; an article that exists in the customer's
-language is returned in it. The answerability check runs on queries in the main language (or an
-unknown one), and on others when the top section is a translation in the query's language: words
-an English section lacks say nothing about a Spanish ticket's topic, words a Spanish one lacks do.
+language is returned in it. The hard answerability rule runs on queries in the main language (or an
+unknown one) only: words an English section lacks say nothing about a Spanish ticket's topic, and a
+Spanish section lacks the inflections of a Spanish ticket's words that no stemmer here folds.
 """
 
 from __future__ import annotations
@@ -159,17 +160,17 @@ class HybridSearcher:
         gaps = self.answerability(query, out)
         out = [replace(h, uncovered=gaps.share) for h in out]
         out = [replace(h, score=round(confidence(h.features), 4)) for h in out]
-        if self.checks(language, out[0]) and gaps.unanswerable(self.uncovered_max):
-            out = [replace(h, score=0.0) for h in out]
+        if not gaps.salient or (self.checks(language, out[0]) and gaps.unanswerable(self.uncovered_max)):
+            out = [replace(h, score=0.0) for h in out]  # a ticket that names nothing matched on its filler
         return out
 
     def checks(self, language: str | None, top: Hit) -> bool:
-        """Whether the answerability check can judge this query: it is in the main language, or the top section is
-        in the query's own language (a translation), so words are compared with words of the same language."""
+        """Whether the hard answerability rule can judge this query: it is in the main language (or an unknown one).
+        A section of another language lacks the query's inflections and compounds that only an English stemmer
+        folds ("facturas" / "factura"), so its missing words say little; the model still weighs them."""
         if self.uncovered_max >= 1.0:
             return False
-        lang = language or self.main_language
-        return lang == self.main_language or self.lang_of[top.row] == lang
+        return (language or self.main_language) == self.main_language
 
     def answerability(self, query: str, hits: list[Hit]) -> Answerability:
         """How much of `query` the top ANSWER_FROM hits' sections leave unmentioned, weighed by this index's IDF."""
