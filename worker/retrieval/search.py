@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from worker.retrieval.analysis import terms
-from worker.retrieval.answerable import Answerability, answerability, named_share
+from worker.retrieval.answerable import Answerability, Weighed, answerability, named_share, weigh
 from worker.retrieval.index import Index
 from worker.retrieval.lexical import BM25, TermCounts
 
@@ -144,6 +144,7 @@ class HybridSearcher:
         doc_cos: dict[int, float] = {}
         for local in dense_top.tolist():
             doc_cos.setdefault(int(self.doc_of[rows[local]]), float(cos[local]))
+        weighed = weigh(query, self._idf, self.bm25.max_idf)
         out: list[Hit] = []
         for doc in best:
             local = self._best_chunk(doc, rows, lex_top, dense_top, cos, language)
@@ -153,11 +154,11 @@ class HybridSearcher:
             margin = c - max(others) if others else c
             lr = lex_docs.index(doc) + 1 if doc in lex_docs else None
             dr = dense_docs.index(doc) + 1 if doc in dense_docs else None
-            named = round(self.named(query, int(rows[local])), 4)
+            named = round(self.named(weighed, int(rows[local])), 4)
             out.append(Hit(int(rows[local]), 0.0, fused[doc], round(c, 4), round(cov, 4), round(margin, 4), lr == 1 and dr == 1, lr, dr, 0.0, named))
         if not out:
             return out
-        gaps = self.answerability(query, out)
+        gaps = self.answerability(weighed, out)
         out = [replace(h, uncovered=gaps.share) for h in out]
         out = [replace(h, score=round(confidence(h.features), 4)) for h in out]
         if not gaps.salient or (self.checks(language, out[0]) and gaps.unanswerable(self.uncovered_max)):
@@ -172,21 +173,17 @@ class HybridSearcher:
             return False
         return (language or self.main_language) == self.main_language
 
-    def answerability(self, query: str, hits: list[Hit]) -> Answerability:
+    def answerability(self, query: str | Weighed, hits: list[Hit]) -> Answerability:
         """How much of `query` the top ANSWER_FROM hits' sections leave unmentioned, weighed by this index's IDF."""
         vocab, bm25 = self.index.counts.vocab, self.bm25
-
-        def idf(term: str) -> float | None:
-            j = bm25.index.get(term)
-            return None if j is None else float(bm25.idf[j])
-
         sections = [{vocab[j] for j in bm25.terms_of(h.row).tolist()} for h in hits[:ANSWER_FROM]]
-        return answerability(query, sections, idf, bm25.max_idf)
+        return answerability(query, sections, self._idf, bm25.max_idf)
 
-    def named(self, query: str, row: int) -> float:
+    def named(self, query: str | Weighed, row: int) -> float:
         """How much of `query` the title and heading of chunk `row` name (weighed by this index's IDF)."""
         p = self.index.passages[row]
-        return named_share(query, set(terms(f"{p.title}\n{p.section}")), self._idf, self.bm25.max_idf)
+        weighed = weigh(query, self._idf, self.bm25.max_idf) if isinstance(query, str) else query
+        return named_share(weighed, set(terms(f"{p.title}\n{p.section}")))
 
     def _idf(self, term: str) -> float | None:
         j = self.bm25.index.get(term)
