@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -134,7 +135,8 @@ class HybridSearcher:
         art_lex: list[int] = []
         art_dense: list[int] = []
         if self._articles is not None:
-            art_lex, art_dense = self._articles.rankings(ids, qv, language or self.main_language)
+            found = list(dict.fromkeys(lex_docs + dense_docs))
+            art_lex, art_dense = self._articles.rankings(found, ids, qv, language or self.main_language)
         fused: dict[int, float] = {}
         rankings = {"hybrid": (lex_docs, dense_docs, art_lex, art_dense), "lexical": (lex_docs, art_lex), "dense": (dense_docs, art_dense)}[mode]
         for ranking in rankings:
@@ -213,48 +215,62 @@ class HybridSearcher:
 
 @dataclass(frozen=True)
 class _ArticleLevel:
-    """Whole articles (one per language version) as BM25 documents and as mean vectors."""
+    """Whole articles (one per language version) as BM25 documents and as mean vectors.
 
-    bm25: BM25
+    Only the articles the chunk lists found are re-ranked (their docs' versions in the query's view): a
+    query costs a few sparse rows and a small matrix product, not a second pass over the help centre."""
+
+    weights: Any  # scipy.sparse CSR (articles x terms): each term's BM25 weight in the whole article
     vectors: np.ndarray  # (articles, dim), unit rows
-    doc: np.ndarray  # article -> doc number (as HybridSearcher.doc_of)
-    language: list[str]
+    versions: dict[int, list[tuple[int, str]]]  # doc number -> its articles (id, language)
     main: str  # the help centre's main language, searched by every query
 
     @classmethod
     def of(cls, index: Index, doc_of: np.ndarray, main_language: str) -> _ArticleLevel | None:
         """None when every article is a single chunk (the chunk lists already rank articles)."""
+        from scipy.sparse import csr_matrix
+
         keys: dict[tuple[str, str], int] = {}
         art_of = np.asarray([keys.setdefault((p.language, p.doc_id), len(keys)) for p in index.passages], np.int64)
         if len(keys) == len(index.passages):
             return None
         tc = index.counts
+        width = max(len(tc.vocab), 1)
         chunk_of = np.repeat(np.arange(tc.n_chunks), np.diff(tc.indptr))
-        pair = art_of[chunk_of] * max(len(tc.vocab), 1) + tc.term_ids
-        uniq, inverse = np.unique(pair, return_inverse=True)
+        uniq, inverse = np.unique(art_of[chunk_of] * width + tc.term_ids, return_inverse=True)
         counts = np.bincount(inverse, weights=tc.counts).astype(np.float32)
-        arts, term_ids = np.divmod(uniq, max(len(tc.vocab), 1))
+        arts, term_ids = np.divmod(uniq, width)
         indptr = np.concatenate([[0], np.cumsum(np.bincount(arts, minlength=len(keys)))]).astype(np.int64)
-        summed = TermCounts(tc.vocab, indptr, term_ids.astype(np.int32), counts)
+        bm25 = BM25(TermCounts(tc.vocab, indptr, term_ids.astype(np.int32), counts))
+        post_terms = np.repeat(np.arange(len(bm25.post_ptr) - 1), np.diff(bm25.post_ptr))
+        weights = csr_matrix((bm25.post_weights, (bm25.post_chunks, post_terms)), shape=(len(keys), width), dtype=np.float32)
         vectors = np.zeros((len(keys), index.vectors.shape[1]), np.float32)
         np.add.at(vectors, art_of, index.vectors)
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
-        doc = np.zeros(len(keys), np.int64)
-        doc[art_of] = doc_of
-        language = [""] * len(keys)
+        first = np.zeros(len(keys), np.int64)  # a chunk of each article
+        first[art_of[::-1]] = np.arange(len(art_of))[::-1]
+        versions: dict[int, list[tuple[int, str]]] = {}
         for (lang, _), a in keys.items():
-            language[a] = lang
-        return cls(BM25(summed), vectors, doc, language, main_language)
+            versions.setdefault(int(doc_of[first[a]]), []).append((a, lang))
+        return cls(weights, vectors, versions, main_language)
 
-    def rankings(self, ids: np.ndarray, qv: np.ndarray, language: str) -> tuple[list[int], list[int]]:
-        """Doc numbers by whole-article BM25 and by cosine to the article's mean vector, in the query's view."""
-        return self._ranking(self.bm25.scores(ids), language), self._ranking(self.vectors @ qv, language)
+    def rankings(self, docs: list[int], ids: np.ndarray, qv: np.ndarray, language: str) -> tuple[list[int], list[int]]:
+        """`docs` ordered by whole-article BM25 and by cosine to the article's mean vector, in the query's view."""
+        pairs = [(d, a) for d in docs for a, lang in self.versions.get(d, []) if lang in (language, self.main)]
+        if not pairs:
+            return [], []
+        arts = np.asarray([a for _, a in pairs], np.int64)
+        rows = self.weights[arts]
+        lex = np.asarray(rows[:, ids].sum(axis=1)).ravel() if len(ids) else np.zeros(len(arts), np.float32)
+        cos = self.vectors[arts] @ qv
+        return self._ranking(pairs, lex), self._ranking(pairs, cos)
 
-    def _ranking(self, scores: np.ndarray, language: str) -> list[int]:
+    @staticmethod
+    def _ranking(pairs: list[tuple[int, int]], scores: np.ndarray) -> list[int]:
         seen: dict[int, None] = {}
-        for a in _top(scores, DEPTH).tolist():
-            if scores[a] > 0 and self.language[a] in (language, self.main):
-                seen.setdefault(int(self.doc[a]), None)
+        for i in np.argsort(-scores, kind="stable").tolist():
+            if scores[i] > 0:
+                seen.setdefault(pairs[i][0], None)
         return list(seen)
 
 
