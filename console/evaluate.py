@@ -187,6 +187,7 @@ def metrics(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     for o in outcomes:
         reasons.update(o.result.decision.reasons if o.result.decision else [])
     classify_ms = [o.result.timings.get("classify", 0.0) * 1000 for o in outcomes]
+    retrieve_ms = [o.result.timings["retrieve"] * 1000 for o in outcomes if "retrieve" in o.result.timings]  # hard escalations skip it
     return {
         "n": n,
         "intent_accuracy": _rate(correct, len(labelled)),
@@ -207,6 +208,8 @@ def metrics(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         "confusion": {g: dict(sorted(p.items())) for g, p in sorted(confusion.items(), key=lambda kv: _order(kv[0]))},
         "classify_ms_p50": round(percentile(classify_ms, 0.5), 3),
         "classify_ms_p95": round(percentile(classify_ms, 0.95), 3),
+        "retrieve_ms_p50": round(percentile(retrieve_ms, 0.5), 3) if retrieve_ms else None,
+        "retrieve_ms_p95": round(percentile(retrieve_ms, 0.95), 3) if retrieve_ms else None,
         **scope_metrics(outcomes),
     }
 

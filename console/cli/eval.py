@@ -41,6 +41,8 @@ def _print_report(m: dict[str, Any]) -> None:
     t.add_row("cost per ticket (USD)", per(m["cost_per_ticket_usd"], "{:.6f}"), str(m["n"]))
     t.add_row("cost per resolved (USD)", per(m["cost_per_resolved_usd"], "{:.6f}"), str(m["resolved"]))
     t.add_row("classify p50 / p95 (ms)", f"{m['classify_ms_p50']:.3f} / {m['classify_ms_p95']:.3f}", "")
+    if m.get("retrieve_ms_p50") is not None:
+        t.add_row("retrieve p50 / p95 (ms)", f"{m['retrieve_ms_p50']:.3f} / {m['retrieve_ms_p95']:.3f}", "")
     con.print(t)
     preds = sorted({p for row in m["confusion"].values() for p in row})
     c = Table(title="confusion (rows: gold intent, columns: predicted)")

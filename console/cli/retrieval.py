@@ -121,7 +121,9 @@ def register(app: typer.Typer) -> None:
         questions: Annotated[Path, typer.Option("--questions", exists=True, dir_okay=False, help="JSONL of {qid, question, gold_doc_id}.")],
         json_path: Annotated[Path | None, typer.Option("--json", help="Write the report here as JSON.")] = None,
         calibrate_on: Annotated[Path | None, typer.Option("--calibrate", exists=True, dir_okay=False,
-                                                          help="Labelled tickets (JSONL): fit the score calibration and threshold on them and QUESTIONS.")] = None,
+                                                          help="Labelled tickets (JSONL): fit the answerability model and threshold on them and QUESTIONS.")] = None,
+        negatives: Annotated[Path | None, typer.Option("--negatives", exists=True, dir_okay=False,
+                                                       help="With --calibrate: tickets of other products (JSONL), none of which DOCS answers.")] = None,
     ) -> None:
         """hit@1, hit@3 and MRR@10 of the hybrid retrieval, its two signals alone, and a plain BM25 baseline."""
         from worker.retrieval import index as ix
@@ -140,7 +142,7 @@ def register(app: typer.Typer) -> None:
         if calibrate_on is not None:
             from worker.retrieval.calibrate import calibrate
 
-            report["calibration"] = calibrate(searcher, calibrate_on, qs)
+            report["calibration"] = calibrate(searcher, articles, calibrate_on, qs, negatives)
         _metrics_table(report, f"retrieval over {report['articles']} articles ({report['chunks']} chunks), {report['questions']} questions")
         for name in ("hit_at_1", "hit_at_3", "mrr_at_10"):
             delta = report["hybrid"][name] - report["bm25_baseline"][name]
@@ -149,15 +151,13 @@ def register(app: typer.Typer) -> None:
             typer.secho(f"  warning: gold articles not in the index: {report['gold_missing_from_index'][:10]}", fg=typer.colors.YELLOW)
         if "calibration" in report:
             c = report["calibration"]
-            typer.echo(f"  calibration weights (cosine, coverage, margin, agree, bias): {c['weights']}")
+            typer.echo(f"  answerability weights ({', '.join(c['features'])}, bias): {c['weights']}  samples {c['samples']}")
             b = c["best"]
-            typer.echo(f"  best threshold {b['threshold']}: keeps {b['answerable_kept']:.1%} of rightly answered tickets, "
+            typer.echo(f"  best threshold {b['threshold']} (5-fold): keeps {b['answerable_kept']:.1%} of rightly answered, "
                        f"escalates {b['unanswerable_escalated']:.1%} of the rest (Youden J {b['youden_j']})")
             rec = c["recommended"]
-            typer.echo(f"  recommended (strictest keeping >= 95% of answerable): {rec['threshold']}: keeps {rec['answerable_kept']:.1%}, "
-                       f"escalates {rec['unanswerable_escalated']:.1%} of the rest")
-            cv = c["cross_validated"]
-            typer.echo(f"  held out (5-fold over tickets): keeps {cv['answerable_kept']:.1%}, escalates {cv['unanswerable_escalated']:.1%}")
+            typer.echo(f"  recommended (lowest answering <= 5% of other-domain tickets): {rec['threshold']}: keeps {rec['answerable_kept']:.1%}, "
+                       f"other-domain answered {rec['other_domain_answered']:.1%}")
         _write_json(json_path, report)
 
     @app.command("bench-retrieval")

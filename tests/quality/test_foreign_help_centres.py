@@ -36,12 +36,10 @@ def _run(provider: LocalProvider, tickets: Path, help_centre: Path, *, out_of_sc
 
 
 # (domain, right article floor, span recall floor, own out-of-scope answered ceiling); measured with the
-# multi-domain classifier 0.857 / 0.60 / 0.054 (energy) and 0.692 / 0.43 / 0.038 (mobility); span recall
-# 0.632 (energy) and 0.448 (mobility) once replies quote the sentences that answer (worker/replies/select.py).
-# Routing by what the customer asks then answered eight more of energy's plain questions (escalated as billing or
-# escalate before; in-scope answered 0.37 -> 0.45): their span recall is 0.34, so energy's is 0.583 over the larger
-# set, while over the 25 tickets answered both before and after it is 0.661 either way. Mobility's rose to 0.512.
-DOMAINS = [("energy", 0.75, 0.57, 0.1), ("mobility", 0.65, 0.43, 0.1)]
+# answerability model at min score 0.2: 0.944 / 0.443 / 0.018 (energy, 18 answers) and 0.929 / 0.529 / 0.038
+# (mobility, 14 answers). Span recall mixes languages: the gold spans are English, so a reply in the customer's
+# Spanish or German from a translated article scores about 0.1 (energy's English replies 0.57 -> 0.61).
+DOMAINS = [("energy", 0.92, 0.42, 0.05), ("mobility", 0.9, 0.5, 0.06)]
 
 
 @pytest.mark.parametrize(("domain", "right", "recall", "oos"), DOMAINS)
@@ -80,16 +78,16 @@ def test_replies_to_non_english_tickets_are_wholly_in_the_tickets_language(provi
             assert detect(o.result.reply or "") in (o.result.ticket.language, None), "the hand-off line is in their language too"
 
 
-# Measured with the multi-domain classifier (which answers money-word questions the old one escalated, so the
-# answerability check decides alone): 0.15 against energy, 0.15 against mobility; energy's tickets against
-# mobility's help centre 0.074. The target is 0.05: these floors hold today's figure, not the target.
+# Measured with the answerability model (worker/retrieval/search.py) at min score 0.2: 0.033 against energy,
+# 0.083 against mobility; energy's tickets against mobility's help centre 0.008, mobility's against energy's 0.025.
+# The target is 0.05: mobility's ceiling holds today's figure, not the target.
 @pytest.mark.parametrize(
     ("tickets", "help_centre", "out_of_scope", "ceiling"),
     [
-        (OUT_OF_SCOPE, FOREIGN / "energy" / "help", False, 0.18),
-        (OUT_OF_SCOPE, FOREIGN / "mobility" / "help", False, 0.18),
-        (FOREIGN / "energy" / "tickets.jsonl", FOREIGN / "mobility" / "help", True, 0.09),
-        (FOREIGN / "mobility" / "tickets.jsonl", FOREIGN / "energy" / "help", True, 0.09),
+        (OUT_OF_SCOPE, FOREIGN / "energy" / "help", False, 0.05),
+        (OUT_OF_SCOPE, FOREIGN / "mobility" / "help", False, 0.1),
+        (FOREIGN / "energy" / "tickets.jsonl", FOREIGN / "mobility" / "help", True, 0.03),
+        (FOREIGN / "mobility" / "tickets.jsonl", FOREIGN / "energy" / "help", True, 0.04),
     ],
 )
 def test_questions_from_elsewhere_are_rarely_answered(provider: LocalProvider, tickets: Path, help_centre: Path, out_of_scope: bool, ceiling: float) -> None:

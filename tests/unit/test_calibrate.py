@@ -1,22 +1,25 @@
-"""Score calibration: the logistic fit and the threshold table are what they say."""
+"""The answerability model's fit and the threshold table are what they say."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from worker.retrieval.calibrate import fit_logistic, threshold_table
-from worker.retrieval.search import confidence
+from worker.retrieval.calibrate import Sample, cross_validated, fit, threshold_table
+from worker.retrieval.search import FEATURES, confidence
 
 
-def test_the_logistic_fit_recovers_a_separating_direction_and_gives_probabilities() -> None:
+def test_the_fit_recovers_a_separating_direction_and_gives_probabilities() -> None:
     rng = np.random.default_rng(1)
-    x = rng.uniform(0, 1, size=(400, 4))
-    y = (x[:, 0] + 0.5 * x[:, 2] > 0.8).astype(float)
-    w = tuple(float(v) for v in fit_logistic(x, y))
-    assert w[0] > w[2] > 0 and abs(w[1]) < w[2] and abs(w[3]) < w[2]
-    p = np.asarray([confidence(tuple(row), w) for row in x])
-    assert ((p > 0.5) == (y == 1)).mean() > 0.9
-    assert p.min() > 0.0 and p.max() < 1.0
+    x = rng.uniform(0, 1, size=(400, len(FEATURES)))
+    y = x[:, 0] + 0.5 * x[:, 2] > 0.8
+    samples = [Sample(tuple(float(v) for v in row), bool(label), "ticket") for row, label in zip(x, y, strict=True)]
+    w = fit(samples)
+    assert len(w) == len(FEATURES) + 1
+    assert w[0] > w[2] > 0 and all(abs(w[j]) < w[2] for j in (1, 3, 4))
+    p = np.asarray([confidence(s.features, w) for s in samples])
+    assert ((p > 0.5) == y).mean() > 0.9
+    held_out = cross_validated(samples)
+    assert ((held_out > 0.5) == y).mean() > 0.85, "weights fitted without a sample still score it"
 
 
 def test_the_threshold_table_counts_kept_answerable_and_escalated_unanswerable() -> None:

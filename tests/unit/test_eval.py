@@ -169,6 +169,7 @@ def test_question_rows_keep_their_doc_ids_and_report_span_recall_and_the_right_a
     assert m["retrieval_hit_at_3"] == 1.0 and m["in_scope_n"] == 1
     assert m["in_scope_answered_rate"] == 1.0 and m["right_article_rate"] == 1.0 and m["span_recall"] == 1.0
     assert o.record()["span_recall"] == 1.0
+    assert m["retrieve_ms_p50"] is not None and 0 < m["retrieve_ms_p50"] <= m["retrieve_ms_p95"], "the retrieve stage's latency is reported"
 
 
 def test_span_recall_is_the_share_of_the_gold_spans_words_in_the_reply() -> None:

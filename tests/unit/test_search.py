@@ -99,3 +99,12 @@ def test_a_topic_is_not_used_when_the_help_centre_speaks_the_customers_language(
     ticket = Ticket(id="es1", message="No me llega el correo para restablecer la contraseña", language="es")
     [top, *_] = retrieve(ticket, Classification(intent="faq", topic="csv export"), retriever, 3)
     assert (top.doc_id, top.language) == ("password-reset", "es")
+
+
+def test_the_score_rises_with_what_the_sections_title_names_and_falls_with_what_no_section_holds(retriever: Retriever) -> None:
+    searcher = retriever.searcher
+    [hit] = searcher.search("How do I reset my password?", k=1)
+    assert hit.named > 0, "the password article's title names the ticket's topic"
+    [off] = searcher.search("Which vaccinations does my puppy need before boarding at the kennel?", k=1)
+    assert off.uncovered > 0.5 and off.score < hit.score
+    assert 0 <= off.score <= hit.score <= 1

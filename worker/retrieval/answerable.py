@@ -173,31 +173,48 @@ def _covers(section: Collection[str], stems: Collection[str], term: str, known: 
     return not known and len(term) >= TYPO_MIN and any(len(s) >= TYPO_MIN and one_edit(term, s) for s in section)
 
 
+Weighed = list[tuple[str, float, bool]]  # a ticket's salient terms: (term, IDF weight, the help centre uses it)
+
+
+def weigh(text: str, idf: Callable[[str], float | None], unknown_idf: float) -> Weighed:
+    """`text`'s salient terms with their weights: `idf(term)` is the term's IDF in the help centre, None when
+    the help centre never uses it (it then weighs `unknown_idf`, the rarest possible). Computed once per ticket."""
+    known = _Known(idf)
+    out: Weighed = []
+    for term in salient_terms(text, known):
+        idf_t = known.weight(term)
+        out.append((term, unknown_idf if idf_t is None else idf_t, idf_t is not None))
+    return out
+
+
 def answerability(
-    text: str,
+    text: str | Weighed,
     sections: Sequence[Collection[str]],
     idf: Callable[[str], float | None],
     unknown_idf: float,
 ) -> Answerability:
-    """How much of `text` the `sections` (each the set of its index terms) leave unmentioned.
-
-    `idf(term)` is the term's IDF in the help centre, None when the help centre never uses it (it
-    then weighs `unknown_idf`, the rarest possible)."""
-    known = _Known(idf)
-    terms = salient_terms(text, known)
+    """How much of `text` (or its `weigh`ed terms) the `sections` (each the set of its index terms) leave unmentioned."""
+    weighed = weigh(text, idf, unknown_idf) if isinstance(text, str) else text
     have: set[str] = set().union(*sections) if sections else set()
     stems = {t for s in have for t in truncations(s)[1:]}
     total = uncovered_weight = 0.0
     uncovered: list[str] = []
-    for term in terms:
-        idf_t = known.weight(term)
-        w = unknown_idf if idf_t is None else idf_t
+    for term, w, known in weighed:
         total += w
-        if not _covers(have, stems, term, idf_t is not None):
+        if not _covers(have, stems, term, known):
             uncovered.append(term)
             uncovered_weight += w
     share = uncovered_weight / total if total > 0 else 0.0
-    return Answerability(round(share, 4), tuple(uncovered), tuple(terms))
+    return Answerability(round(share, 4), tuple(uncovered), tuple(t for t, _, _ in weighed))
+
+
+def named_share(weighed: Weighed, heading: Collection[str]) -> float:
+    """IDF-weighted share of a ticket's salient terms (`weigh`ed) that `heading` (the index terms of a section's
+    title and heading) names: a section whose heading says what the ticket asks about is about it."""
+    stems = {t for s in heading for t in truncations(s)[1:]}
+    total = sum(w for _, w, _ in weighed)
+    named = sum(w for term, w, _ in weighed if any(t in heading for t in truncations(term)) or term in stems)
+    return named / total if total > 0 else 0.0
 
 
 class _Known:

@@ -1,14 +1,15 @@
-"""Fit the score calibration and pick the "nothing relevant" threshold on labelled tickets.
+"""Fit the answerability model (the score's weights) and read off thresholds, on the team's own data.
 
-Labels come from tickets the help centre should answer (`faq`/`bug`): a ticket is positive when its
-gold article is among the articles retrieved for the reply (top 3), negative when it has no gold
-article (off the help centre) or the search missed it; either way escalating is right. The score
-answers "did we find the answer", not "is the first article the only right one": a help centre
-with two overlapping articles (shipping options, where we ship) must not read as having none. Labelled questions add
-positives (top right) and negatives (the best article once the gold one is set aside: what the
-search returns when the answer is missing). A logistic regression over the hit's features gives a
-probability-like score; the threshold maximises Youden's J (recall of answerable tickets kept +
-recall of unanswerable ones escalated - 1) on the tickets.
+The score answers "the top article answers this ticket". Samples, all our own writing:
+- our labelled tickets of answerable intents (`faq`/`bug`) and our retrieval questions against our
+  help centre: positive when the top article is the gold one, negative otherwise (off the help
+  centre, or the search put another article first: answering from it would cite the wrong page);
+- the same questions asked with their gold article left out of the help centre: negative (what the
+  search returns when the answer is missing: sections that share the question's words);
+- our tickets of other products (`--negatives`, e.g. `corpus/tickets/train_domains.jsonl`) asked of
+  our help centre: negative (another domain's questions must not be answered).
+A logistic regression (scikit-learn, C=1, no class weights: the score stays a probability under our
+own mix) over `search.FEATURES` gives the weights. Never fit on evaluation sets or foreign test data.
 """
 
 from __future__ import annotations
@@ -21,82 +22,90 @@ from typing import Any
 
 import numpy as np
 
+from worker.retrieval import index as ix
+from worker.retrieval.chunking import Article
 from worker.retrieval.evaluate import Question
 from worker.retrieval.language import language_of
-from worker.retrieval.search import HybridSearcher, confidence
+from worker.retrieval.search import FEATURES, HybridSearcher, confidence
 from worker.text import clean
 
 ANSWERABLE = ("faq", "bug")
-TOP = 3  # articles the reply is written from
-KEEP_ANSWERABLE = 0.95
+MAX_OTHER_DOMAIN = 0.05  # the recommended threshold answers at most this share of other-domain tickets
 
 
 @dataclass(frozen=True)
 class Sample:
     """Features of a top hit and whether it answers."""
 
-    features: tuple[float, float, float, float]
+    features: tuple[float, ...]
     positive: bool
-    kind: str  # "ticket" or "question"
+    kind: str  # "ticket", "question", "left_out" or "other_domain"
+
+
+def _top(searcher: HybridSearcher, text: str, language: str | None) -> tuple[tuple[float, ...], str | None]:
+    hits = searcher.search(text, k=3, language=language)
+    if not hits:
+        return (0.0,) * len(FEATURES), None
+    return hits[0].features, searcher.index.passages[hits[0].row].doc_id
+
+
+def _rows(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def ticket_samples(searcher: HybridSearcher, tickets: Path) -> list[Sample]:
-    """One sample per answerable-intent ticket of a labelled JSONL file."""
+    """One sample per answerable-intent ticket of a labelled JSONL file (positive: the top article is the gold one)."""
     out: list[Sample] = []
-    for line in tickets.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        t = json.loads(line)
+    for t in _rows(tickets):
         if t.get("intent") not in ANSWERABLE:
             continue
-        text = clean(f"{t.get('subject') or ''}\n{t['message']}")
-        hits = searcher.search(text, k=TOP, language=language_of(text, t.get("language")))
-        if not hits:
-            out.append(Sample((0.0, 0.0, 0.0, 0.0), False, "ticket"))
-            continue
-        docs = {searcher.index.passages[h.row].doc_id for h in hits}
-        out.append(Sample(hits[0].features, t.get("gold_doc_id") is not None and t["gold_doc_id"] in docs, "ticket"))
+        text = " ".join(clean(f"{t.get('subject') or ''}\n{t.get('message') or t.get('text') or ''}").split())
+        features, doc = _top(searcher, text, language_of(text, t.get("language")))
+        out.append(Sample(features, doc is not None and doc == t.get("gold_doc_id"), "ticket"))
     return out
 
 
 def question_samples(searcher: HybridSearcher, questions: Sequence[Question]) -> list[Sample]:
-    """Per question: the top hit (positive when right) and the best hit that is not the gold article."""
+    """Per question: its top hit, positive when it is the gold article."""
     out: list[Sample] = []
     for q in questions:
-        hits = searcher.search(q.question, k=4, language=q.language)
-        docs = [searcher.index.passages[h.row].doc_id for h in hits]
-        if hits:
-            out.append(Sample(hits[0].features, q.gold_doc_id in docs[:TOP], "question"))
-        wrong = [h for h, d in zip(hits, docs, strict=True) if d != q.gold_doc_id]
-        if wrong:
-            out.append(Sample(wrong[0].features, False, "question"))
+        features, doc = _top(searcher, q.question, q.language)
+        out.append(Sample(features, doc == q.gold_doc_id, "question"))
     return out
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 50) -> np.ndarray:
-    """Weights (features..., bias) of an L2-regularised logistic regression, by Newton's method."""
-    a = np.c_[x, np.ones(len(x))]
-    w = np.zeros(a.shape[1])
-    reg = np.eye(a.shape[1]) * l2
-    reg[-1, -1] = 0.0
-    for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-(a @ w)))
-        grad = a.T @ (p - y) / len(y) + reg @ w
-        hess = (a.T * (p * (1 - p))) @ a / len(y) + reg
-        w -= np.linalg.solve(hess, grad)
-    return w
+def left_out_samples(articles: Sequence[Article], questions: Sequence[Question]) -> list[Sample]:
+    """Each question asked of the help centre without its gold article (every language of it): all negative."""
+    by_gold: dict[str, list[Question]] = {}
+    for q in questions:
+        by_gold.setdefault(q.gold_doc_id, []).append(q)
+    out: list[Sample] = []
+    for gold, qs in sorted(by_gold.items()):
+        rest = [a for a in articles if a.doc_id != gold]
+        if not rest:
+            continue
+        searcher = HybridSearcher(ix.build(rest)[0], uncovered_max=1.0)
+        out.extend(Sample(_top(searcher, q.question, q.language)[0], False, "left_out") for q in qs)
+    return out
 
 
-FITTED = (0, 1)  # cosine and coverage: margin and agreement measured "only one article is right", not relevance
+def other_domain_samples(searcher: HybridSearcher, tickets: Path) -> list[Sample]:
+    """Tickets of other products asked of this help centre: all negative, whatever their intent."""
+    out: list[Sample] = []
+    for t in _rows(tickets):
+        text = " ".join(clean(f"{t.get('subject') or ''}\n{t.get('message') or t.get('text') or ''}").split())
+        out.append(Sample(_top(searcher, text, language_of(text, t.get("language") or t.get("lang")))[0], False, "other_domain"))
+    return out
 
 
-def _fit(x: np.ndarray, y: np.ndarray) -> tuple[float, ...]:
-    """Weights in the calibration's shape (every feature, then bias), fitted on the relevance features only."""
-    w = fit_logistic(x[:, list(FITTED)], y)
-    full = [0.0] * x.shape[1]
-    for j, col in enumerate(FITTED):
-        full[col] = round(float(w[j]), 3)
-    return (*full, round(float(w[-1]), 3))
+def fit(samples: Sequence[Sample], c: float = 1.0) -> tuple[float, ...]:
+    """Weights (one per feature, then the bias) of a logistic regression over the samples."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.asarray([s.features for s in samples], np.float64)
+    y = np.asarray([s.positive for s in samples], bool)
+    model = LogisticRegression(C=c, max_iter=1000).fit(x, y)
+    return (*(round(float(w), 3) for w in model.coef_[0]), round(float(model.intercept_[0]), 3))
 
 
 def threshold_table(scores: np.ndarray, positive: np.ndarray) -> list[dict[str, float]]:
@@ -110,39 +119,36 @@ def threshold_table(scores: np.ndarray, positive: np.ndarray) -> list[dict[str, 
     return rows
 
 
-def calibrate(searcher: HybridSearcher, tickets: Path, questions: Sequence[Question]) -> dict[str, Any]:
-    """Fitted weights, the ticket threshold table, and the threshold that maximises Youden's J."""
-    samples = ticket_samples(searcher, tickets) + question_samples(searcher, questions)
-    x = np.asarray([s.features for s in samples], np.float64)
-    y = np.asarray([s.positive for s in samples], np.float64)
-    weights = _fit(x, y)
-    on_tickets = [s for s in samples if s.kind == "ticket"]
-    scores = np.asarray([confidence(s.features, weights) for s in on_tickets])
-    positive = np.asarray([s.positive for s in on_tickets])
+def calibrate(
+    searcher: HybridSearcher, articles: Sequence[Article], tickets: Path, questions: Sequence[Question], negatives: Path | None = None
+) -> dict[str, Any]:
+    """Fitted weights, the threshold table (cross-validated scores) and the thresholds it recommends."""
+    probe = HybridSearcher(searcher.index, uncovered_max=1.0)  # features before the hard answerability rule
+    samples = ticket_samples(probe, tickets) + question_samples(probe, questions) + left_out_samples(articles, questions)
+    if negatives is not None:
+        samples += other_domain_samples(probe, negatives)
+    weights = fit(samples)
+    scores = cross_validated(samples)
+    positive = np.asarray([s.positive for s in samples])
     table = threshold_table(scores, positive)
-    best = max(table, key=lambda r: (r["youden_j"], -r["threshold"]))
-    # The shipped default: the strictest threshold that still keeps KEEP_ANSWERABLE of answerable tickets.
-    # Unanswerable tickets have other guards (hard rules, the bug bar, hand-off phrases); a threshold
-    # that escalates good answers has none, and resolution is what the product is for.
-    keeping = [r for r in table if r["answerable_kept"] >= KEEP_ANSWERABLE]
-    recommended = max(keeping, key=lambda r: r["threshold"]) if keeping else best
-    held_out = cross_validated(samples, best["threshold"])
-    return {"weights": weights, "tickets": len(on_tickets), "answerable_top_right": int(positive.sum()), "table": table, "best": best, "recommended": recommended,
-            "cross_validated": held_out}
+    other = np.asarray([s.kind == "other_domain" for s in samples])
+    for row in table:
+        row["other_domain_answered"] = round(float((scores[other] >= row["threshold"]).mean()), 3) if other.any() else 0.0
+    capped = [r for r in table if r["other_domain_answered"] <= MAX_OTHER_DOMAIN] if other.any() else table
+    recommended = min(capped, key=lambda r: r["threshold"]) if capped else table[-1]
+    counts = {k: sum(s.kind == k for s in samples) for k in ("ticket", "question", "left_out", "other_domain")}
+    return {"features": list(FEATURES), "weights": weights, "samples": counts, "positives": int(positive.sum()), "table": table,
+            "best": max(table, key=lambda r: (r["youden_j"], -r["threshold"])), "recommended": recommended}
 
 
-def cross_validated(samples: Sequence[Sample], threshold: float, folds: int = 5) -> dict[str, float]:
-    """The chosen threshold's rates on tickets the weights were not fitted on (k-fold over tickets)."""
-    tickets = [i for i, s in enumerate(samples) if s.kind == "ticket"]
-    rng = np.random.default_rng(0)
-    order = rng.permutation(tickets)
+def cross_validated(samples: Sequence[Sample], folds: int = 5) -> np.ndarray:
+    """Each sample's score from weights fitted without its fold."""
+    order = np.random.default_rng(0).permutation(len(samples))
     scores = np.zeros(len(samples))
     for f in range(folds):
-        test = set(order[f::folds].tolist())
-        train = [s for i, s in enumerate(samples) if i not in test]
-        w = _fit(np.asarray([s.features for s in train]), np.asarray([s.positive for s in train], np.float64))
-        for i in test:
+        test = order[f::folds]
+        held = set(test.tolist())
+        w = fit([s for i, s in enumerate(samples) if i not in held])
+        for i in test.tolist():
             scores[i] = confidence(samples[i].features, w)
-    pos = np.asarray([samples[i].positive for i in tickets])
-    kept = scores[tickets] >= threshold
-    return {"threshold": threshold, "answerable_kept": round(float(kept[pos].mean()), 3), "unanswerable_escalated": round(float((~kept[~pos]).mean()), 3)}
+    return scores

@@ -1,21 +1,29 @@
 """Hybrid search: BM25 and dense rankings fused by reciprocal rank fusion, one result per article.
 
-    query -> BM25 over chunks ----\
-                                   >-- per-article ranks -- RRF (k=60) -- top k articles, best chunk each
-    query -> dense cosine --------/
+    query -> BM25 over chunks ------\
+    query -> dense cosine, chunks ---\
+                                      >-- per-article ranks -- RRF (k=60) -- top k articles, best chunk each
+    query -> BM25 over articles -----/
+    query -> dense cosine, articles /
 
 Both signals rank chunks; each article takes the rank of its best chunk, and RRF adds 1/(60 + rank)
-over the two lists, so an article both signals like beats one only a single signal loves, without
-having to put BM25 scores and cosines on one scale. The score handed to the pipeline is separate
+over the lists, so an article both signals like beats one only a single signal loves, without
+having to put BM25 scores and cosines on one scale. Both signals also rank whole articles (the
+chunks' term counts summed, their vectors averaged): a question about a long page is often about
+the page, not one of its chunks, and the page whose every chunk speaks of it should beat a page
+with one chunk that happens to share the words (own questions hit@1 0.727 -> 0.770, sample tickets
+0.761 -> 0.782). When every article is a single chunk the article lists are the chunk lists and are
+skipped. The score handed to the pipeline is separate
 from the fusion: a calibrated probability that the top article answers the query (see `confidence`).
 When the ticket's salient terms are mostly in none of the top sections (answerable.py), the help
-centre does not answer it however well the rest matched: every hit's score is then 0.
+centre does not answer it however well the rest matched: every hit's score is then 0 (a hard rule on
+top of the answerability model, which weighs the same share).
 
 Languages: a query searches the chunks of its own language (when the help centre has that
 language) and of the help centre's main language; an article that exists in the customer's
-language is returned in it. The answerability check runs on queries in the main language (or an
-unknown one), and on others when the top section is a translation in the query's language: words
-an English section lacks say nothing about a Spanish ticket's topic, words a Spanish one lacks do.
+language is returned in it. The hard answerability rule runs on queries in the main language (or an
+unknown one) only: words an English section lacks say nothing about a Spanish ticket's topic, and a
+Spanish section lacks the inflections of a Spanish ticket's words that no stemmer here folds.
 """
 
 from __future__ import annotations
@@ -23,26 +31,32 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
-from worker.retrieval.answerable import Answerability, answerability
+from worker.retrieval.analysis import terms
+from worker.retrieval.answerable import Answerability, Weighed, answerability, named_share, weigh
 from worker.retrieval.index import Index
-from worker.retrieval.lexical import BM25
+from worker.retrieval.lexical import BM25, TermCounts
 
 RRF_K = 60
 DEPTH = 64  # chunks taken from each signal before fusion
 ANSWER_FROM = 2  # top sections that must mention the ticket's salient terms (the reply quotes the first; three let
 # a ticket from another domain pass on words scattered over unrelated sections)
-# Logistic calibration of "this article answers the ticket", fitted on the team's own labelled
-# tickets and questions by `ticketflow eval-retrieval --calibrate` (worker/retrieval/calibrate.py).
-# Features: dense cosine of the article's best chunk, the IDF-weighted share of query terms it holds, its cosine lead
-# over the next article, and whether both signals ranked it first.
-CALIBRATION: tuple[float, float, float, float, float] = (2.798, 1.082, 0.0, 0.0, -1.96)
-FEATURES = ("cosine", "coverage", "margin", "agree")
+# The answerability model: a logistic regression (scikit-learn, C=1) of "this article answers the
+# ticket", fitted by `ticketflow eval-retrieval --calibrate` (worker/retrieval/calibrate.py) on the
+# team's own data only: our questions and tickets against our help centre (positive when the top
+# article is the gold one), our tickets of twelve other invented products asked of it, and our
+# questions asked with their gold article left out (negative). Features, each on a help-centre-free
+# scale: dense cosine of the article's best chunk, the IDF-weighted share of the query's terms it
+# holds, the share of the ticket's salient terms that none of the top sections holds, the share its
+# title and heading name, and its cosine lead over the next article.
+FEATURES = ("cosine", "coverage", "uncovered", "named", "margin")
+CALIBRATION: tuple[float, ...] = (4.867, 2.342, -1.652, 0.847, 1.053, -4.938)
 
 
-def confidence(features: tuple[float, float, float, float], weights: tuple[float, ...] = CALIBRATION) -> float:
+def confidence(features: tuple[float, ...], weights: tuple[float, ...] = CALIBRATION) -> float:
     """Probability-like score in [0, 1] that the article answers the query."""
     z = weights[-1] + sum(w * f for w, f in zip(weights[:-1], features, strict=True))
     return 1.0 / (1.0 + math.exp(-z))
@@ -61,11 +75,13 @@ class Hit:
     agree: bool  # first in both rankings
     lexical_rank: int | None
     dense_rank: int | None
+    uncovered: float = 0.0  # IDF-weighted share of the ticket's salient terms in none of the top sections
+    named: float = 0.0  # IDF-weighted share of the ticket's salient terms the chunk's title and heading name
 
     @property
-    def features(self) -> tuple[float, float, float, float]:
-        """What the calibration weighs."""
-        return (self.cosine, self.coverage, self.margin, float(self.agree))
+    def features(self) -> tuple[float, ...]:
+        """What the calibration weighs (in FEATURES order)."""
+        return (self.cosine, self.coverage, self.uncovered, self.named, self.margin)
 
 
 class HybridSearcher:
@@ -85,6 +101,7 @@ class HybridSearcher:
         self.doc_ids: dict[str, int] = {}
         self.doc_of = np.asarray([self.doc_ids.setdefault(p.doc_id, len(self.doc_ids)) for p in index.passages], np.int64)
         self.lang_of = [p.language for p in index.passages]
+        self._articles = _ArticleLevel.of(index, self.doc_of, self.main_language)
         self._views: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for lang in langs:
             rows = np.asarray([i for i, pl in enumerate(self.lang_of) if pl in (lang, self.main_language)], np.int64)
@@ -115,8 +132,13 @@ class HybridSearcher:
         dense_top = dense_top[cos[dense_top] > 0]
         lex_docs = self._doc_ranking(rows, lex_top)
         dense_docs = self._doc_ranking(rows, dense_top)
+        art_lex: list[int] = []
+        art_dense: list[int] = []
+        if self._articles is not None:
+            found = list(dict.fromkeys(lex_docs + dense_docs))
+            art_lex, art_dense = self._articles.rankings(found, ids, qv, language or self.main_language)
         fused: dict[int, float] = {}
-        rankings = {"hybrid": (lex_docs, dense_docs), "lexical": (lex_docs,), "dense": (dense_docs,)}[mode]
+        rankings = {"hybrid": (lex_docs, dense_docs, art_lex, art_dense), "lexical": (lex_docs, art_lex), "dense": (dense_docs, art_dense)}[mode]
         for ranking in rankings:
             for rank, doc in enumerate(ranking):
                 fused[doc] = fused.get(doc, 0.0) + 1.0 / (RRF_K + rank + 1)
@@ -124,39 +146,50 @@ class HybridSearcher:
         doc_cos: dict[int, float] = {}
         for local in dense_top.tolist():
             doc_cos.setdefault(int(self.doc_of[rows[local]]), float(cos[local]))
+        weighed = weigh(query, self._idf, self.bm25.max_idf)
         out: list[Hit] = []
         for doc in best:
-            local = self._best_chunk(doc, rows, lex_top, dense_top, language)
+            local = self._best_chunk(doc, rows, lex_top, dense_top, cos, language)
             cov = self.bm25.coverage(int(rows[local]), ids, unknown)
             c = float(cos[local])
             others = [v for d, v in doc_cos.items() if d != doc]
             margin = c - max(others) if others else c
             lr = lex_docs.index(doc) + 1 if doc in lex_docs else None
             dr = dense_docs.index(doc) + 1 if doc in dense_docs else None
-            hit = Hit(int(rows[local]), 0.0, fused[doc], round(c, 4), round(cov, 4), round(margin, 4), lr == 1 and dr == 1, lr, dr)
-            out.append(replace(hit, score=round(confidence(hit.features), 4)))
-        if out and self.checks(language, out[0]) and self.answerability(query, out).unanswerable(self.uncovered_max):
-            out = [replace(h, score=0.0) for h in out]
+            named = round(self.named(weighed, int(rows[local])), 4)
+            out.append(Hit(int(rows[local]), 0.0, fused[doc], round(c, 4), round(cov, 4), round(margin, 4), lr == 1 and dr == 1, lr, dr, 0.0, named))
+        if not out:
+            return out
+        gaps = self.answerability(weighed, out)
+        out = [replace(h, uncovered=gaps.share) for h in out]
+        out = [replace(h, score=round(confidence(h.features), 4)) for h in out]
+        if not gaps.salient or (self.checks(language, out[0]) and gaps.unanswerable(self.uncovered_max)):
+            out = [replace(h, score=0.0) for h in out]  # a ticket that names nothing matched on its filler
         return out
 
     def checks(self, language: str | None, top: Hit) -> bool:
-        """Whether the answerability check can judge this query: it is in the main language, or the top section is
-        in the query's own language (a translation), so words are compared with words of the same language."""
+        """Whether the hard answerability rule can judge this query: it is in the main language (or an unknown one).
+        A section of another language lacks the query's inflections and compounds that only an English stemmer
+        folds ("facturas" / "factura"), so its missing words say little; the model still weighs them."""
         if self.uncovered_max >= 1.0:
             return False
-        lang = language or self.main_language
-        return lang == self.main_language or self.lang_of[top.row] == lang
+        return (language or self.main_language) == self.main_language
 
-    def answerability(self, query: str, hits: list[Hit]) -> Answerability:
+    def answerability(self, query: str | Weighed, hits: list[Hit]) -> Answerability:
         """How much of `query` the top ANSWER_FROM hits' sections leave unmentioned, weighed by this index's IDF."""
         vocab, bm25 = self.index.counts.vocab, self.bm25
-
-        def idf(term: str) -> float | None:
-            j = bm25.index.get(term)
-            return None if j is None else float(bm25.idf[j])
-
         sections = [{vocab[j] for j in bm25.terms_of(h.row).tolist()} for h in hits[:ANSWER_FROM]]
-        return answerability(query, sections, idf, bm25.max_idf)
+        return answerability(query, sections, self._idf, bm25.max_idf)
+
+    def named(self, query: str | Weighed, row: int) -> float:
+        """How much of `query` the title and heading of chunk `row` name (weighed by this index's IDF)."""
+        p = self.index.passages[row]
+        weighed = weigh(query, self._idf, self.bm25.max_idf) if isinstance(query, str) else query
+        return named_share(weighed, set(terms(f"{p.title}\n{p.section}")))
+
+    def _idf(self, term: str) -> float | None:
+        j = self.bm25.index.get(term)
+        return None if j is None else float(self.bm25.idf[j])
 
     def _doc_ranking(self, rows: np.ndarray, order: np.ndarray) -> list[int]:
         seen: dict[int, None] = {}
@@ -164,17 +197,81 @@ class HybridSearcher:
             seen.setdefault(int(self.doc_of[rows[local]]), None)
         return list(seen)
 
-    def _best_chunk(self, doc: int, rows: np.ndarray, lex_top: np.ndarray, dense_top: np.ndarray, language: str | None) -> int:
+    def _best_chunk(self, doc: int, rows: np.ndarray, lex_top: np.ndarray, dense_top: np.ndarray, cos: np.ndarray, language: str | None) -> int:
         """The article's chunk with the best fused chunk rank, in the customer's language when it has one."""
         score: dict[int, float] = {}
         for order in (lex_top, dense_top):
             for rank, local in enumerate(order.tolist()):
                 if self.doc_of[rows[local]] == doc:
                     score[local] = score.get(local, 0.0) + 1.0 / (RRF_K + rank + 1)
+        if not score:  # ranked by the article lists alone: its chunk closest to the query
+            mine = np.flatnonzero(self.doc_of[rows] == doc)
+            return int(mine[np.argmax(cos[mine])])
         wanted = language or self.main_language
         in_lang = [c for c in score if self.lang_of[rows[c]] == wanted]
         pool = in_lang or list(score)
         return max(pool, key=lambda c: (score[c], -c))
+
+
+@dataclass(frozen=True)
+class _ArticleLevel:
+    """Whole articles (one per language version) as BM25 documents and as mean vectors.
+
+    Only the articles the chunk lists found are re-ranked (their docs' versions in the query's view): a
+    query costs a few sparse rows and a small matrix product, not a second pass over the help centre."""
+
+    weights: Any  # scipy.sparse CSR (articles x terms): each term's BM25 weight in the whole article
+    vectors: np.ndarray  # (articles, dim), unit rows
+    versions: dict[int, list[tuple[int, str]]]  # doc number -> its articles (id, language)
+    main: str  # the help centre's main language, searched by every query
+
+    @classmethod
+    def of(cls, index: Index, doc_of: np.ndarray, main_language: str) -> _ArticleLevel | None:
+        """None when every article is a single chunk (the chunk lists already rank articles)."""
+        from scipy.sparse import csr_matrix
+
+        keys: dict[tuple[str, str], int] = {}
+        art_of = np.asarray([keys.setdefault((p.language, p.doc_id), len(keys)) for p in index.passages], np.int64)
+        if len(keys) == len(index.passages):
+            return None
+        tc = index.counts
+        width = max(len(tc.vocab), 1)
+        chunk_of = np.repeat(np.arange(tc.n_chunks), np.diff(tc.indptr))
+        uniq, inverse = np.unique(art_of[chunk_of] * width + tc.term_ids, return_inverse=True)
+        counts = np.bincount(inverse, weights=tc.counts).astype(np.float32)
+        arts, term_ids = np.divmod(uniq, width)
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(arts, minlength=len(keys)))]).astype(np.int64)
+        bm25 = BM25(TermCounts(tc.vocab, indptr, term_ids.astype(np.int32), counts))
+        post_terms = np.repeat(np.arange(len(bm25.post_ptr) - 1), np.diff(bm25.post_ptr))
+        weights = csr_matrix((bm25.post_weights, (bm25.post_chunks, post_terms)), shape=(len(keys), width), dtype=np.float32)
+        vectors = np.zeros((len(keys), index.vectors.shape[1]), np.float32)
+        np.add.at(vectors, art_of, index.vectors)
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+        first = np.zeros(len(keys), np.int64)  # a chunk of each article
+        first[art_of[::-1]] = np.arange(len(art_of))[::-1]
+        versions: dict[int, list[tuple[int, str]]] = {}
+        for (lang, _), a in keys.items():
+            versions.setdefault(int(doc_of[first[a]]), []).append((a, lang))
+        return cls(weights, vectors, versions, main_language)
+
+    def rankings(self, docs: list[int], ids: np.ndarray, qv: np.ndarray, language: str) -> tuple[list[int], list[int]]:
+        """`docs` ordered by whole-article BM25 and by cosine to the article's mean vector, in the query's view."""
+        pairs = [(d, a) for d in docs for a, lang in self.versions.get(d, []) if lang in (language, self.main)]
+        if not pairs:
+            return [], []
+        arts = np.asarray([a for _, a in pairs], np.int64)
+        rows = self.weights[arts]
+        lex = np.asarray(rows[:, ids].sum(axis=1)).ravel() if len(ids) else np.zeros(len(arts), np.float32)
+        cos = self.vectors[arts] @ qv
+        return self._ranking(pairs, lex), self._ranking(pairs, cos)
+
+    @staticmethod
+    def _ranking(pairs: list[tuple[int, int]], scores: np.ndarray) -> list[int]:
+        seen: dict[int, None] = {}
+        for i in np.argsort(-scores, kind="stable").tolist():
+            if scores[i] > 0:
+                seen.setdefault(pairs[i][0], None)
+        return list(seen)
 
 
 def _top(scores: np.ndarray, n: int) -> np.ndarray:
