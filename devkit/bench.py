@@ -76,6 +76,14 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / tick
 
 
+def load_average() -> float | None:
+    """The machine's 1-minute load average (None where the OS has none): other jobs on the cores move every figure."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
 def peak_rss_mb(pids: list[int]) -> float:
     """Sum of each process's peak resident set (VmHWM), in MiB."""
     kb = 0
@@ -297,7 +305,7 @@ def measure_chain(
         tickets = bench_tickets(n, run_id)
         watched = {name: process_tree([pid]) for name, pid in (others or {}).items()}
         others0 = {name: cpu_seconds(p) for name, p in watched.items()}
-        cpu0, self0 = cpu_seconds(pids), time.process_time()
+        cpu0, self0, load0 = cpu_seconds(pids), time.process_time(), load_average()
         latencies, wall = closed_loop(r, sender(run_id), tickets, stream=stream, run_id=run_id, window=window, timeout_s=timeout_s)
         cpu = cpu_seconds(pids) - cpu0
         producer_cpu = time.process_time() - self0
@@ -305,7 +313,8 @@ def measure_chain(
         rss = peak_rss_mb(pids)
         if not procs.alive():
             raise RuntimeError(f"a worker died during the {kind} run:\n{procs.logs()[-3000:]}")
-    return figures(kind, latencies, wall, cpu, rss, producer_cpu_ms_per_ticket=round(producer_cpu * 1000 / n, 2), worker_processes=len(pids), **side)
+    return figures(kind, latencies, wall, cpu, rss, producer_cpu_ms_per_ticket=round(producer_cpu * 1000 / n, 2), worker_processes=len(pids),
+                   load_average=[load0, load_average()], **side)
 
 
 def measure_sequential(*, url: str, n: int, env: dict[str, str]) -> Figures:
@@ -398,6 +407,7 @@ def report(cfg: BenchConfig, pipe: Figures, seq: Figures, bare: Figures, window:
         "bare_chain_tickets_per_s": bare.tickets_per_s,
         "vs_sequential": round(pipe.tickets_per_s / seq.tickets_per_s, 2) if seq.tickets_per_s else None,
         "vs_bare_chain": round(pipe.tickets_per_s / bare.tickets_per_s, 3) if bare.tickets_per_s else None,
+        "load_average": {f.name: f.extra.get("load_average") for f in (pipe, bare)},
         "runs": {f.name: asdict(f) for f in (pipe, seq, bare)},
     }
 

@@ -80,7 +80,9 @@ def finished_fields(state: TicketResult) -> dict[str, Any]:
 
 
 def log_finished(state: TicketResult) -> None:
-    """One line per finished ticket."""
+    """One line per finished ticket (built only when INFO is on: it runs for every ticket)."""
+    if not log.isEnabledFor(logging.INFO):
+        return
     f = finished_fields(state)
     log.info("ticket %s done: %s -> %s%s in %s ms", f["ticket_id"], f["intent"] or "unclassified", f["action"],
              f" ({f['reasons']})" if f["reasons"] else "", "?" if f["ms"] is None else f"{f['ms']:.0f}", extra={"event": "ticket_done", **f})

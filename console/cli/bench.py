@@ -20,6 +20,8 @@ def print_report(rep: dict[str, Any]) -> None:
         rss = "-" if f["peak_rss_mb"] is None else f"{f['peak_rss_mb']:.0f}"
         typer.echo(f"{name:<12}{f['tickets_per_s']:>11.2f}{f['p50_s']:>9.3f}{f['p99_s']:>9.3f}{cpu:>15}{rss:>13}")
     typer.echo(f"pipeline / sequential loop: {rep['vs_sequential']}x   pipeline / bare chain: {rep['vs_bare_chain']}x")
+    loads = rep.get("load_average") or {}
+    typer.echo("load average (1 min) at start and end: " + ", ".join(f"{name} {' -> '.join(str(x) for x in v)}" for name, v in loads.items() if v))
 
 
 def register(app: typer.Typer) -> None:

@@ -58,3 +58,5 @@ def test_a_small_bench_run_writes_every_figure(tmp_path: Path, redis_url: str) -
     assert all(rep[k] and rep[k] > 0 for k in KEYS), rep
     assert rep["tickets"] == 30 and set(rep["runs"]) == {"pipeline", "sequential", "bare"}
     assert "pipeline / sequential loop" in proc.stdout and "pipeline / bare chain" in proc.stdout
+    # the machine's load beside the figures: other jobs on the same cores move every one of them
+    assert all(len(rep["load_average"][name]) == 2 for name in ("pipeline", "bare")) and "load average" in proc.stdout

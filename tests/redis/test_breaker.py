@@ -114,6 +114,24 @@ def test_a_success_ends_the_run(r: redis.Redis) -> None:
     assert b.admit(MODEL).go
 
 
+def test_a_healthy_api_costs_one_round_trip_a_call_and_a_success_still_resets_what_was_counted(r: redis.Redis) -> None:
+    b = _breaker(r)
+    # given a call admitted while nothing was counted
+    clean = b.admit(MODEL)
+    assert clean.go and clean.clean
+    # when two failures land while it is in flight, its success reports nothing (no Redis command)
+    _fail(b, 2)
+    before = int(r.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0))
+    assert b.record(MODEL, clean, None) is None
+    assert int(r.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0)) == before
+    # then the next success, admitted after them, resets the count: two more failures leave it closed
+    after = b.admit(MODEL)
+    assert after.go and not after.clean
+    b.record(MODEL, after, None)
+    _fail(b, 2)
+    assert b.admit(MODEL).go
+
+
 def test_breaker_off_or_redis_away_lets_every_call_through() -> None:
     assert Breaker(None, "anthropic").admit(MODEL).go
     away = Breaker(redis.Redis(port=1, socket_connect_timeout=0.2), "anthropic")

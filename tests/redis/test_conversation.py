@@ -9,7 +9,7 @@ import pytest
 import redis
 
 from worker import keys
-from worker.models import Chunk, Classification, Ticket, TicketResult
+from worker.models import Chunk, Classification, Failure, Ticket, TicketResult
 from worker.state import conversation as conv
 from worker.state import debounce
 
@@ -177,3 +177,15 @@ def test_thread_turn_also_says_whether_an_agent_owns_the_thread(r: redis.Redis) 
     assert conv.thread_turn(r, "zendesk", "44", "a", ttl_s=60) == (False, 1)
     conv.mark_human_owner(r, "zendesk", "44", "agent-7", ttl_s=60)
     assert conv.thread_turn(r, "zendesk", "44", "b", ttl_s=60) == (True, 2)
+
+
+def test_escalations_context_in_one_round_trip_counts_as_topic_count_and_thread_turn_do() -> None:
+    one, two = fakeredis.FakeRedis(), fakeredis.FakeRedis()
+    tickets = [state("reset", tid=t, customer=c, doc="password-reset") for t, c in (("a", "c1"), ("a", "c1"), ("b", "c1"), ("c", "anonymous"))]
+    failed = state("reset", tid="d", doc="password-reset").model_copy(update={"failure": Failure(stage="classify", error="x", reason="automation_failed")})
+    for r in (one, two):
+        conv.mark_human_owner(r, failed.ticket.source, failed.ticket.thread_id, "agent-7", ttl_s=60)
+    for s in [*tickets, failed]:
+        count = conv.topic_count(s, conv.RedisTopics(one, ttl_s=60)) if s.failure is None else 1
+        apart = (count, *conv.thread_turn(one, s.ticket.source, s.ticket.thread_id, s.ticket.uid, ttl_s=60))
+        assert conv.escalation_context(two, s, ttl_s=60) == apart

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from console.cli._errors import explain, masked
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@functools.cache  # a command line run once per session: two tests read the same run's output
 def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", "from console.cli import main; main()", *args], cwd=ROOT, capture_output=True, text=True, timeout=60,
                           env={**os.environ, "COLUMNS": "80", "TERM": "dumb", "NO_COLOR": "1", **env})

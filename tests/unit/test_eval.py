@@ -155,7 +155,7 @@ class _FaqProvider(LocalProvider):
         return Classification(intent="faq", urgency="low", confidence=0.9), Usage(stage="classify", provider="local", model="t")
 
 
-def test_question_rows_keep_their_doc_ids_and_report_span_recall_and_the_right_article(tmp_path: Path) -> None:
+def test_question_rows_keep_their_doc_ids_and_report_span_recall_and_the_right_article(tmp_path: Path, bundled_classifier: lc.LocalModels) -> None:
     # given a JSONL help centre whose doc ids are not file names, and doc2dial-shaped question rows
     tomatoes = "Tomatoes like sun.\n\nWater the tomato plants every morning before nine, at the root. Keep the leaves dry."
     docs = _jsonl(tmp_path / "docs.jsonl", {"doc_id": "Plant care | Garden Centre#1_0", "title": "Caring for tomato plants", "text": tomatoes},
@@ -163,7 +163,7 @@ def test_question_rows_keep_their_doc_ids_and_report_span_recall_and_the_right_a
     questions = _jsonl(tmp_path / "q.jsonl", {"qid": "q1", "question": "When should I water my tomato plants?", "gold_doc_id": "Plant care | Garden Centre#1_0",
                                               "gold_span": "Water the tomato plants every morning before nine, at the root."})
     # when the eval runs over them
-    (o,) = run_eval(load_labelled(questions), provider=_FaqProvider(lc.load_or_train(tmp_path)), retriever=build_retriever(docs), k=3, policy=Policy(min_score=0.4))
+    (o,) = run_eval(load_labelled(questions), provider=_FaqProvider(bundled_classifier), retriever=build_retriever(docs), k=3, policy=Policy(min_score=0.4))
     m = metrics([o])
     # then the answer cites the gold page by its own id and carries the whole gold span
     assert m["retrieval_hit_at_3"] == 1.0 and m["in_scope_n"] == 1
@@ -180,11 +180,11 @@ def test_span_recall_is_the_share_of_the_gold_spans_words_in_the_reply() -> None
     assert span_recall("anything", None) == 0.0
 
 
-def test_rows_that_no_article_answers_count_as_out_of_scope_and_a_foreign_set_can_be_all_out_of_scope(labelled: Path, tmp_path: Path) -> None:
+def test_rows_that_no_article_answers_count_as_out_of_scope_and_a_foreign_set_can_be_all_out_of_scope(labelled: Path, tmp_path: Path, bundled_classifier: lc.LocalModels) -> None:
     rows = tmp_path / "oos.jsonl"
     rows.write_text(json.dumps({"id": "o1", "text": "How do I set up a recurring task every Monday?", "intent": "faq", "answerable": False}) + "\n"
                     + json.dumps({"id": "o2", "text": "Do you sell heat pumps for a three-bedroom house?", "intent": "faq", "answerable": False}) + "\n")
-    provider = _FaqProvider(lc.load_or_train(tmp_path))
+    provider = _FaqProvider(bundled_classifier)
     retriever = build_retriever(Path("corpus/help"))
     m = metrics(run_eval(load_labelled(rows), provider=provider, retriever=retriever, k=3, policy=Policy(min_score=0.4)))
     assert m["out_of_scope_n"] == 2 and m["out_of_scope_answered_rate"] is not None and m["in_scope_n"] == 0

@@ -5,9 +5,11 @@ outage is hammered (two workers sent ~45 calls a second into a 529 window). The 
 cluster's memory of it, a hash in Redis beside the rate limiter's buckets:
 
   closed     calls go through; an outage-like failure (5xx, 529, 408, timeout, no connection) counts,
-             and `failures` of them within `window_s` open it. Any success resets the count (a *run*
+             and `failures` of them within `window_s` open it. A success resets the count (a *run*
              of failures opens it, not a bad minute of mostly good calls); 429 is the rate limiter's
-             business and never counts.
+             business and never counts. A call admitted while nothing was counted has nothing to
+             reset: its success is not reported, so a healthy API costs one round trip a call, not two
+             (a failure counted while it was in flight is reset by the next success admitted after it).
   open       no call is made for `cooldown_s`: the caller gets `Deferred(retry_after=time left)`, or
              runs on the fallback provider (worker/providers/guarded.py).
   half_open  the cool-down is over: the first caller is the one probe (it holds a lease as long as
@@ -35,8 +37,9 @@ State = Literal["closed", "open", "half_open"]
 STATE_CODES: dict[str, int] = {"closed": 0, "half_open": 1, "open": 2}
 
 # KEYS[1]: the breaker hash. ARGV: op (admit|success|failure|abandon), token, threshold, window_us,
-# cooldown_us, lease_us. Returns {verdict, wait_us, state}: for admit, verdict 1 = go, 2 = go as the
-# probe, 0 = held back for wait_us; for the others, 1 when the state changed.
+# cooldown_us, lease_us. Returns {verdict, wait_us, state, clean}: for admit, verdict 1 = go, 2 = go as
+# the probe, 0 = held back for wait_us, and clean 1 when the breaker is closed with no failure counted;
+# for the others, verdict 1 when the state changed.
 _BREAKER = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -53,7 +56,7 @@ local function open_for(us)
   redis.call('PEXPIRE', k, keep)
 end
 if op == 'admit' then
-  if state == 'closed' then return {1, 0, state} end
+  if state == 'closed' then return {1, 0, state, redis.call('HEXISTS', k, 'failures') == 1 and 0 or 1} end
   if now < untl then
     local wait = untl - now
     if state == 'half_open' and wait > cooldown then wait = cooldown end
@@ -126,6 +129,7 @@ class Admission:
     wait_s: float = 0.0
     state: str = "closed"
     token: str = ""
+    clean: bool = False  # closed with no failure counted: a success has nothing to reset
 
 
 @dataclass(frozen=True)
@@ -165,12 +169,12 @@ class Breaker:
         """Whether calls are guarded at all."""
         return self._script is not None
 
-    def _eval(self, op: str, model: str, token: str) -> tuple[int, float, str]:
+    def _eval(self, op: str, model: str, token: str) -> tuple[int, float, str, bool]:
         assert self._script is not None
         out = cast(list[Any], self._script(keys=[keys.breaker_key(self.provider, model)], args=[
             op, token, self.failures, int(self.window_s * US), int(self.cooldown_s * US), int(self.lease_s * US)]))
         state = out[2].decode() if isinstance(out[2], bytes) else str(out[2])
-        return int(out[0]), int(out[1]) / US, state
+        return int(out[0]), int(out[1]) / US, state, len(out) > 3 and int(out[3]) == 1
 
     def admit(self, model: str) -> Admission:
         """Whether a call to `model` may go out now; a denial says how long to wait."""
@@ -178,23 +182,25 @@ class Breaker:
             return Admission(go=True)
         token = uuid.uuid4().hex
         try:
-            verdict, wait, state = self._eval("admit", model, token)
+            verdict, wait, state, clean = self._eval("admit", model, token)
         except redis.RedisError:
             return Admission(go=True)  # fail open: without Redis the breaker knows nothing (and the task retries on Redis anyway)
-        return Admission(go=verdict > 0, probe=verdict == 2, wait_s=wait, state=state, token=token)
+        return Admission(go=verdict > 0, probe=verdict == 2, wait_s=wait, state=state, token=token, clean=clean)
 
     def record(self, model: str, admission: Admission, exc: BaseException | None) -> str | None:
         """Tell the breaker how the admitted call went; the new state when this changed it."""
         if self._script is None:
             return None
         if exc is None or not isinstance(exc, ProviderUnavailable):
+            if admission.clean:
+                return None  # nothing was counted when this call went out: nothing to reset
             op = "success"  # an answer, even a refusal (4xx), says the API is up
         elif is_outage(exc):
             op = "failure"
         else:
             op = "abandon"  # 429 and the like: no verdict; a probe gives its turn back
         try:
-            changed, _wait, state = self._eval(op, model, admission.token)
+            changed, _wait, state, _clean = self._eval(op, model, admission.token)
         except redis.RedisError:
             return None
         return state if changed else None

@@ -24,10 +24,7 @@ def finish(state: TicketResult) -> TicketResult:
     """Decide and publish; idempotent, so a redelivery publishes nothing new."""
     settings = get_settings()
     r = runtime.get_redis()
-    count = 1
-    if state.failure is None and state.classification is not None:
-        count = conversation.topic_count(state, conversation.RedisTopics(r, settings.conversation_ttl_s))
-    owner, turns = conversation.thread_turn(r, state.ticket.source, state.ticket.thread_id, state.ticket.uid, settings.conversation_ttl_s)
+    count, owner, turns = conversation.escalation_context(r, state, settings.conversation_ttl_s)
     state = do_escalate(state, runtime.get_policy(), Context(topic_count=count, human_owner=owner, thread_turns=turns))
     if state.ticket.customer_id != conversation.ANONYMOUS:
         sent = state.reply if state.decision is not None and state.decision.action == "auto_reply" else None

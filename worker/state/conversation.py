@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import redis
+from redis.client import Pipeline
 
 from worker import keys
 from worker.models import HUMAN_INTENTS, LAST_TURNS, Ticket, TicketResult, Turn
@@ -46,13 +47,18 @@ class TopicCounter(Protocol):
         ...
 
 
-def record_topic(r: redis.Redis, customer_id: str, topic: str, ticket_id: str, ttl_s: int) -> int:
-    """Count the distinct tickets in which this customer raised this topic (idempotent per ticket)."""
+def _queue_topic(pipe: Pipeline, customer_id: str, topic: str, ticket_id: str, ttl_s: int) -> None:
+    """Three commands; the last answers how many distinct tickets raised the topic."""
     key = keys.topic_key(customer_id, topic)
-    pipe = r.pipeline(transaction=False)  # idempotent per ticket: no MULTI/EXEC needed
     pipe.sadd(key, ticket_id)
     pipe.expire(key, ttl_s)
     pipe.scard(key)
+
+
+def record_topic(r: redis.Redis, customer_id: str, topic: str, ticket_id: str, ttl_s: int) -> int:
+    """Count the distinct tickets in which this customer raised this topic (idempotent per ticket)."""
+    pipe = r.pipeline(transaction=False)  # idempotent per ticket: no MULTI/EXEC needed
+    _queue_topic(pipe, customer_id, topic, ticket_id, ttl_s)
     return int(pipe.execute()[2])
 
 
@@ -127,18 +133,40 @@ def recent_turns(r: redis.Redis, source: str, customer_id: str, *, exclude: str 
     return out[-n:]
 
 
-def thread_turn(r: redis.Redis, source: str, thread_id: str, ticket_uid: str, ttl_s: int) -> tuple[bool, int]:
-    """Count this ticket as a turn of its thread (idempotent per ticket); return whether an agent owns
-    the thread and the thread's turns so far. One round trip: it runs once per ticket."""
+def _queue_thread(pipe: Pipeline, source: str, thread_id: str, ticket_uid: str, ttl_s: int) -> None:
+    """Four commands: the thread's owner, then this ticket counted as a turn, then the turns so far."""
     conv = keys.conversation_key(source, thread_id)
     key = f"{conv}:turns"
-    pipe = r.pipeline(transaction=False)
     pipe.hget(conv, "owner")
     pipe.sadd(key, ticket_uid)
     pipe.expire(key, ttl_s)
     pipe.scard(key)
-    owner, _added, _ttl, turns = pipe.execute()
+
+
+def _thread_answer(replies: list[Any]) -> tuple[bool, int]:
+    owner, _added, _ttl, turns = replies
     return owner in (b"human", "human"), int(turns)
+
+
+def thread_turn(r: redis.Redis, source: str, thread_id: str, ticket_uid: str, ttl_s: int) -> tuple[bool, int]:
+    """Count this ticket as a turn of its thread (idempotent per ticket); return whether an agent owns
+    the thread and the thread's turns so far. One round trip: it runs once per ticket."""
+    pipe = r.pipeline(transaction=False)
+    _queue_thread(pipe, source, thread_id, ticket_uid, ttl_s)
+    return _thread_answer(pipe.execute())
+
+
+def escalation_context(r: redis.Redis, state: TicketResult, ttl_s: int) -> tuple[int, bool, int]:
+    """What escalate reads for every ticket, in one round trip: the topic count (as `topic_count`, not
+    counted for a failed or unclassified ticket) and the thread's owner and turns (as `thread_turn`)."""
+    pipe = r.pipeline(transaction=False)
+    counted = state.failure is None and state.classification is not None and state.ticket.customer_id != ANONYMOUS
+    if counted:
+        _queue_topic(pipe, state.ticket.customer_id, topic_of(state), state.ticket.uid, ttl_s)
+    _queue_thread(pipe, state.ticket.source, state.ticket.thread_id, state.ticket.uid, ttl_s)
+    replies = pipe.execute()
+    owner, turns = _thread_answer(replies[-4:])
+    return (int(replies[2]) if counted else 1), owner, turns
 
 
 # --- ownership -------------------------------------------------------------------------------------
