@@ -36,15 +36,24 @@ def _run(provider: LocalProvider, tickets: Path, help_centre: Path, *, out_of_sc
 
 
 # (domain, right article floor, span recall floor, own out-of-scope answered ceiling); measured with the
-# answerability model at min score 0.2: 0.944 / 0.443 / 0.018 (energy, 18 answers) and 0.929 / 0.529 / 0.038
-# (mobility, 14 answers). Span recall mixes languages: the gold spans are English, so a reply in the customer's
-# Spanish or German from a translated article scores about 0.1 (energy's English replies 0.57 -> 0.61).
-DOMAINS = [("energy", 0.92, 0.42, 0.05), ("mobility", 0.9, 0.5, 0.06)]
+# answerability model at min score 0.2, proper names not counted as salient: 0.864 / 0.548 / 0.018 (energy,
+# 22 answers) and 0.889 / 0.618 / 0.019 (mobility, 18 answers). Span recall mixes languages: the gold spans are
+# English, so a reply in the customer's Spanish or German from a translated article scores about 0.1.
+# ticketing and council are held out (nobody tunes on them): measured once at the end, 0.800 / 0.562 / 0.0
+# (ticketing, 20 answers) and 0.955 / 0.704 / 0.018 (council, 22 answers).
+# Last: the ceiling on plain questions the classifier alone sends to a person, measured 0.130 / 0.090 on the sets
+# its rules were written against and 0.200 / 0.200 on the held-out ones.
+DOMAINS = [
+    ("energy", 0.84, 0.52, 0.05, 0.15),
+    ("mobility", 0.86, 0.58, 0.05, 0.15),
+    ("ticketing", 0.78, 0.5, 0.05, 0.22),
+    ("council", 0.9, 0.65, 0.05, 0.22),
+]
 
 
-@pytest.mark.parametrize(("domain", "right", "recall", "oos"), DOMAINS)
+@pytest.mark.parametrize(("domain", "right", "recall", "oos", "by_classifier_max"), DOMAINS)
 def test_answers_cite_the_right_article_carry_the_answer_and_leave_what_the_help_centre_lacks(
-    provider: LocalProvider, domain: str, right: float, recall: float, oos: float
+    provider: LocalProvider, domain: str, right: float, recall: float, oos: float, by_classifier_max: float
 ) -> None:
     outcomes = _run(provider, FOREIGN / domain / "tickets.jsonl", FOREIGN / domain / "help")
     m = metrics(outcomes)
@@ -52,16 +61,15 @@ def test_answers_cite_the_right_article_carry_the_answer_and_leave_what_the_help
     assert m["right_article_rate"] >= right
     assert m["span_recall"] >= recall
     assert m["out_of_scope_answered_rate"] <= oos
-    # must-escalate recall measured 0.950 (energy) and 0.963 (mobility); what is left are questions the help
-    # centre does not cover that were answered (retrieval's side). Plain questions sent to a person by the
+    # must-escalate recall measured 0.983 (energy) and 0.982 (mobility). Plain questions sent to a person by the
     # classifier alone (its intent, urgency or frustration): 0.130 and 0.090 of the must-not-escalate tickets.
-    assert m["must_escalate_recall"] >= 0.94
+    assert m["must_escalate_recall"] >= 0.97
     must_not = [o for o in outcomes if o.row.must_escalate is False]
     by_classifier = [o for o in must_not if o.action == "escalate" and o.result.classification is not None and hard_reasons(o.result.classification, o.result.ticket)]
-    assert len(by_classifier) / len(must_not) <= 0.15
+    assert len(by_classifier) / len(must_not) <= by_classifier_max
 
 
-@pytest.mark.parametrize("domain", ["energy", "mobility"])
+@pytest.mark.parametrize("domain", ["energy", "mobility", "ticketing", "council"])
 def test_replies_to_non_english_tickets_are_wholly_in_the_tickets_language(provider: LocalProvider, domain: str) -> None:
     outcomes = _run(provider, FOREIGN / domain / "tickets.jsonl", FOREIGN / domain / "help")
     foreign = [o for o in outcomes if (o.result.ticket.language or "en") != "en"]
@@ -70,7 +78,8 @@ def test_replies_to_non_english_tickets_are_wholly_in_the_tickets_language(provi
     for o in answered:
         lang = o.result.ticket.language
         assert o.result.draft is not None and o.result.draft.language == lang
-        assert detect(o.result.reply or "") == lang, o.result.reply
+        # the detector may abstain on a short reply (None); it must never read it as another language
+        assert detect(o.result.reply or "") in (lang, None), o.result.reply
         english = FRAMES["en"]
         assert not any(line in (o.result.reply or "") for line in (english.greeting, english.closing, english.cite.split("“")[0]))
     for o in foreign:
@@ -79,18 +88,24 @@ def test_replies_to_non_english_tickets_are_wholly_in_the_tickets_language(provi
 
 
 # Measured with the answerability model (worker/retrieval/search.py) at min score 0.2: 0.033 against energy,
-# 0.083 against mobility; energy's tickets against mobility's help centre 0.008, mobility's against energy's 0.025.
+# 0.067 against mobility; energy's tickets against mobility's help centre 0.0, mobility's against energy's 0.025.
 # The target is 0.05: mobility's ceiling holds today's figure, not the target.
 @pytest.mark.parametrize(
     ("tickets", "help_centre", "out_of_scope", "ceiling"),
     [
         (OUT_OF_SCOPE, FOREIGN / "energy" / "help", False, 0.05),
-        (OUT_OF_SCOPE, FOREIGN / "mobility" / "help", False, 0.1),
+        (OUT_OF_SCOPE, FOREIGN / "mobility" / "help", False, 0.07),
         (FOREIGN / "energy" / "tickets.jsonl", FOREIGN / "mobility" / "help", True, 0.03),
         (FOREIGN / "mobility" / "tickets.jsonl", FOREIGN / "energy" / "help", True, 0.04),
+        # held out: 0.0 for the dental and furniture questions against each help centre, 0.024 for each held-out
+        # set's tickets against the other's help centre
+        (FOREIGN / "out_of_scope_2.jsonl", FOREIGN / "ticketing" / "help", False, 0.05),
+        (FOREIGN / "out_of_scope_2.jsonl", FOREIGN / "council" / "help", False, 0.05),
+        (FOREIGN / "ticketing" / "tickets.jsonl", FOREIGN / "council" / "help", True, 0.05),
+        (FOREIGN / "council" / "tickets.jsonl", FOREIGN / "ticketing" / "help", True, 0.05),
     ],
 )
 def test_questions_from_elsewhere_are_rarely_answered(provider: LocalProvider, tickets: Path, help_centre: Path, out_of_scope: bool, ceiling: float) -> None:
     m = metrics(_run(provider, tickets, help_centre, out_of_scope=out_of_scope))
-    assert m["out_of_scope_n"] >= 50
+    assert m["out_of_scope_n"] >= 40
     assert m["out_of_scope_answered_rate"] <= ceiling

@@ -19,10 +19,12 @@ Pure functions over strings; the searcher supplies the help centre's IDF and the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from worker.retrieval.analysis import ALL_STOPWORDS, stem
+from worker.retrieval.language import detect
 from worker.text import tokens
 
 MIN_UNCOVERED_TERMS = 3
@@ -134,18 +136,37 @@ def truncations(term: str) -> list[str]:
     return [term] + [term[:-d] for d in range(1, INFLECTION + 1) if len(term) - d >= MIN_STEM]
 
 
+_WORD_AFTER = re.compile(r"(?<![.!?¿¡:;\n\"“«(\-–])[ \t]+([^\W\d_][\w'’-]*)")
+NOUN_CASE = 0.3  # more capitalised words than this inside sentences (three or more): nouns are capitalised
+
+
+def proper_names(text: str) -> frozenset[str]:
+    """Words written with a capital inside a sentence ("ship to Munich", "order from Canada", "Pawpath"):
+    names of places, people and businesses. None in German, which capitalises every noun, nor in a text
+    that capitalises many of its words (German the detector missed, title case), where a capital says nothing."""
+    if detect(text) == "de":
+        return frozenset()
+    words = [m.group(1) for m in _WORD_AFTER.finditer(text)]
+    capital = [w for w in words if w[0].isupper() and w != "I"]
+    if len(capital) >= 3 and len(capital) > NOUN_CASE * len(words):
+        return frozenset()
+    return frozenset(t for w in capital for t in tokens(w))
+
+
 def salient_terms(text: str, known: Callable[[str], bool]) -> list[str]:
     """The ticket's content terms, distinct, in order, as the index spells them (stemmed).
 
     Dropped: stop words of every supported language, GENERIC_WORDS, one-letter words, anything with a
     digit (order numbers, dates, sizes), and, among words the help centre never uses (`known` says
-    which), misspellings of the dropped words."""
+    which), misspellings of the dropped words and proper names: a place, a person or a shop the
+    answer does not depend on ("do you ship to Munich?" is a question about shipping)."""
     out: dict[str, None] = {}
+    names = proper_names(text)
     for token in tokens(text):
         if len(token) < 2 or token in _IGNORED or any(c.isdigit() for c in token):
             continue
         term = stem(token)
-        if not known(term) and _is_ignored_typo(token):
+        if not known(term) and (_is_ignored_typo(token) or token in names):
             continue
         out.setdefault(term, None)
     return list(out)
