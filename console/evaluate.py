@@ -186,6 +186,11 @@ def metrics(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     reasons: Counter[str] = Counter()
     for o in outcomes:
         reasons.update(o.result.decision.reasons if o.result.decision else [])
+    # Why tickets that should have been answered went to a person: the lever to pull (routing or retrieval).
+    false_reasons: Counter[str] = Counter()
+    for o in must_not:
+        if o.action == "escalate":
+            false_reasons.update(o.result.decision.reasons if o.result.decision else ["unknown"])
     classify_ms = [o.result.timings.get("classify", 0.0) * 1000 for o in outcomes]
     retrieve_ms = [o.result.timings["retrieve"] * 1000 for o in outcomes if "retrieve" in o.result.timings]  # hard escalations skip it
     return {
@@ -205,6 +210,7 @@ def metrics(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         "cost_per_ticket_usd": round(cost / n, 6) if n else None,
         "cost_per_resolved_usd": round(cost / resolved, 6) if resolved else None,  # nothing resolved: no figure, not 0
         "escalation_reasons": dict(reasons.most_common()),
+        "false_escalation_reasons": dict(false_reasons.most_common()),
         "confusion": {g: dict(sorted(p.items())) for g, p in sorted(confusion.items(), key=lambda kv: _order(kv[0]))},
         "classify_ms_p50": round(percentile(classify_ms, 0.5), 3),
         "classify_ms_p95": round(percentile(classify_ms, 0.95), 3),

@@ -55,8 +55,10 @@ def _print_report(m: dict[str, Any]) -> None:
     r = Table(title="escalation reasons")
     r.add_column("reason")
     r.add_column("tickets", justify="right")
+    r.add_column("of them false", justify="right")  # tickets labelled must-not-escalate that still went to a person
+    false = m.get("false_escalation_reasons", {})
     for reason, n in m["escalation_reasons"].items():
-        r.add_row(reason, str(n))
+        r.add_row(reason, str(n), str(false.get(reason, 0)))
     con.print(r)
 
 

@@ -100,6 +100,8 @@ def test_metrics_count_over_the_rows_each_figure_is_defined_on() -> None:
     assert m["retrieval_hit_at_3"] == 0.5
     assert m["cost_per_ticket_usd"] == pytest.approx(0.008) and m["cost_per_resolved_usd"] == pytest.approx(0.02)
     assert m["confusion"] == {"faq": {"account": 1, "faq": 2}, "billing": {"billing": 1, "faq": 1}}
+    # reasons of every escalation, and of the false ones alone (only the must-not-escalate row counts)
+    assert m["escalation_reasons"] == {"r": 3} and m["false_escalation_reasons"] == {"r": 1}
 
 
 def test_metrics_with_no_labelled_rows_report_none_rather_than_divide_by_zero() -> None:
