@@ -228,3 +228,16 @@ def test_a_result_stored_before_drafts_had_html_still_parses() -> None:
     stored = {"ticket": {"id": "t", "message": "hi"}, "draft": {"text": "Hi,", "citations": [], "grounded": True, "language": "en"}}
     result = TicketResult.model_validate(stored)
     assert isinstance(result.draft, Draft) and result.draft.html is None
+
+
+def test_a_bullet_only_the_context_matched_gives_the_whole_list_that_answers_whether_the_option_is_there() -> None:
+    section = "## Accepted payment methods\n\n- Visa, Mastercard and American Express credit and debit cards\n- Apple Pay and Google Pay\n- PayPal\n"
+    question = "do you take bank transfers? i dont have a credit card and my debit card is blocked"
+    chosen = [u.text for u in select(units(section), question)]
+    assert len(chosen) == 3 and any("PayPal" in t for t in chosen)
+
+
+def test_a_bullet_the_question_names_is_kept_alone() -> None:
+    section = "## Meters\n\n- Digital meter: note the digits\n- Dial meter: read each dial left to right\n- Gas meter: note the black digits, not the red ones\n"
+    chosen = [u.text for u in select(units(section), "Which digits of my gas meter do you need?")]
+    assert len(chosen) == 1 and chosen[0].startswith("Gas meter")

@@ -10,7 +10,8 @@
       a step       its whole numbered list (a window around it when the list is long) and the
                    sentence that introduces the list
       a bullet     the bullets that match as well as it does (a bulleted list is a set of
-                   alternatives: one meter type, one error message); the whole list when they all do
+                   alternatives: one meter type, one error message); the whole list when they all do,
+                   or when the sentence that asks names nothing the key bullet holds
       a table row  that row, and any other row the question names as strongly
       a sentence   it and the sentence after it, other sentences that match as well, and the list a
                    sentence ending in ":" introduces
@@ -24,6 +25,7 @@ The key unit is always kept: a reply must never drop the step that answers.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -47,7 +49,9 @@ WHOLE_PARAGRAPH = 3  # a paragraph of at most this many sentences is quoted whol
 def asked_terms(question: str) -> set[str]:
     """The terms of the sentences that ask (end in "?"); all of them when no sentence does. What
     surrounds the question is context ("I have no bank account. Can I pay in cash?": the ask is cash)."""
-    asking = [s for s in sentences(" ".join(question.split())) if s.rstrip().endswith("?")]
+    # split after every "?" too: informal tickets go on in lower case ("can i pay by transfer? i have no card")
+    pieces = [p for part in re.split(r"(?<=\?)\s+", " ".join(question.split())) for p in sentences(part)]
+    asking = [s for s in pieces if s.rstrip().endswith("?")]
     return set(terms(" ".join(asking))) if asking else set(terms(question))
 
 
@@ -163,7 +167,10 @@ def _around(units: Sequence[Unit], s: Sequence[float], key: int, question: str) 
     members = _block(units, units[key].block)
     if kind == "item" and units[key].number is None and len(members) > 2:
         alike = [i for i in members if s[i] >= ALSO_BULLET * s[key]]
-        chosen = _list_around(units, key) if len(alike) == len(members) else alike
+        # A bullet only the ticket's context matched ("can I pay by bank transfer? my card is blocked" against a
+        # list of accepted cards) is not the one asked about: the whole list answers whether it is there.
+        asked = bool(set(terms(units[key].text)) & asked_terms(question))
+        chosen = _list_around(units, key) if len(alike) == len(members) or not asked else alike
     elif kind == "item":
         chosen = _list_around(units, key)
     elif kind == "row":
