@@ -64,9 +64,14 @@ def test_rare_terms_no_section_holds_make_the_ticket_unanswerable() -> None:
 
 
 def test_one_or_two_unknown_words_a_place_or_a_typo_do_not_decide() -> None:
-    share, uncovered, fires = gate("do you shpi to Munich?", {"ship", "delivery"})
+    share, uncovered, fires = gate("do you shpi to munich?", {"ship", "delivery"})
     assert uncovered == ("shpi", "munich") and share > 0.65
     assert not fires
+
+
+def test_a_place_named_with_its_capital_is_not_what_the_ticket_is_about() -> None:
+    share, uncovered, _ = gate("do you ship to Munich?", {"ship", "delivery"})
+    assert uncovered == () and share == 0.0
 
 
 def test_a_ticket_with_nothing_salient_names_nothing_an_article_answers() -> None:

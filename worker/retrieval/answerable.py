@@ -150,6 +150,8 @@ def proper_names(text: str) -> frozenset[str]:
     capital = [w for w in words if w[0].isupper() and w != "I"]
     if len(capital) >= 3 and len(capital) > NOUN_CASE * len(words):
         return frozenset()
+    # an acronym (EHR, FHIR, SSO) names a feature or a standard the question is about: it stays salient
+    capital = [w for w in capital if not w.isupper()]
     return frozenset(t for w in capital for t in tokens(w))
 
 

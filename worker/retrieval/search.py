@@ -53,7 +53,7 @@ ANSWER_FROM = 2  # top sections that must mention the ticket's salient terms (th
 # holds, the share of the ticket's salient terms that none of the top sections holds, the share its
 # title and heading name, and its cosine lead over the next article.
 FEATURES = ("cosine", "coverage", "uncovered", "named", "margin")
-CALIBRATION: tuple[float, ...] = (4.931, 2.71, -1.394, 0.742, 0.969, -5.264)
+CALIBRATION: tuple[float, ...] = (4.915, 2.66, -1.423, 0.775, 0.97, -5.223)
 
 
 def confidence(features: tuple[float, ...], weights: tuple[float, ...] = CALIBRATION) -> float:
