@@ -28,7 +28,7 @@ _PARA = re.compile(r"</p>|</ol>|</ul>", re.I)
 def _text_of_html(html_body: str) -> str:
     """Roughly the plain `body` Zendesk derives from an html_body: paragraphs and list items on their own lines."""
     text = _PARA.sub("\n\n", _BREAK.sub("\n", html_body))
-    lines = "\n".join(line.strip() for line in plain(text.replace("\n", "\x00")).split("\x00"))
+    lines = "\n".join(plain(line) for line in text.split("\n"))
     return re.sub(r"\n{3,}", "\n\n", lines).strip()
 
 

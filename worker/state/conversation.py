@@ -87,12 +87,15 @@ class MemoryTopics:
         return len(ids)
 
 
-def topic_count(state: TicketResult, topics: TopicCounter) -> int:
-    """How often this customer raised this ticket's topic, this ticket included.
+def counts_topic(state: TicketResult) -> bool:
+    """Whether the ticket's topic is counted: anonymous tickets are not (thousands of strangers share that
+    id), nor a ticket with no classification to take a topic from."""
+    return state.ticket.customer_id != ANONYMOUS and state.classification is not None
 
-    Anonymous tickets are not counted: thousands of strangers share that id.
-    """
-    if state.ticket.customer_id == ANONYMOUS or state.classification is None:
+
+def topic_count(state: TicketResult, topics: TopicCounter) -> int:
+    """How often this customer raised this ticket's topic, this ticket included (1 when `counts_topic` says no)."""
+    if not counts_topic(state):
         return 1
     return topics.count(state.ticket.customer_id, topic_of(state), state.ticket.uid)
 
@@ -160,7 +163,7 @@ def escalation_context(r: redis.Redis, state: TicketResult, ttl_s: int) -> tuple
     """What escalate reads for every ticket, in one round trip: the topic count (as `topic_count`, not
     counted for a failed or unclassified ticket) and the thread's owner and turns (as `thread_turn`)."""
     pipe = r.pipeline(transaction=False)
-    counted = state.failure is None and state.classification is not None and state.ticket.customer_id != ANONYMOUS
+    counted = state.failure is None and counts_topic(state)
     if counted:
         _queue_topic(pipe, state.ticket.customer_id, topic_of(state), state.ticket.uid, ttl_s)
     _queue_thread(pipe, state.ticket.source, state.ticket.thread_id, state.ticket.uid, ttl_s)
