@@ -67,6 +67,7 @@ COLUMNS = [
     ("intent_accuracy", "intent acc"),
     ("must_escalate_recall", "must-esc recall"),
     ("false_escalation_rate", "false esc"),
+    ("false_escalation_rate_in_language", "false esc, answer in their language"),
     ("in_scope_answered_rate", "in-scope answered"),
     ("right_article_rate", "right article"),
     ("span_recall", "span recall"),

@@ -32,6 +32,8 @@ def _print_report(m: dict[str, Any]) -> None:
     t.add_row("intent accuracy", fmt(m["intent_accuracy"]), str(m["intent_labelled"]))
     t.add_row("must-escalate recall", fmt(m["must_escalate_recall"]), str(m["must_escalate_n"]))
     t.add_row("false-escalation rate", fmt(m["false_escalation_rate"]), str(m["must_not_escalate_n"]))
+    if m["must_not_in_language_n"] != m["must_not_escalate_n"]:  # some answers exist only in another language
+        t.add_row("  where the answer is in their language", fmt(m["false_escalation_rate_in_language"]), str(m["must_not_in_language_n"]))
     t.add_row("auto-resolution rate", fmt(m["auto_resolution_rate"]), str(m["n"]))
     t.add_row("retrieval hit@3", fmt(m["retrieval_hit_at_3"]), str(m["retrieval_gold_n"]))
     t.add_row("in-scope answered", fmt(m["in_scope_answered_rate"]), str(m["in_scope_n"]))

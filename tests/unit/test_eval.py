@@ -72,7 +72,10 @@ def test_a_bad_row_is_a_clear_error_naming_the_line(tmp_path: Path) -> None:
     assert res.exit_code == 2 and ":2:" in res.output
 
 
-def _outcome(gold: str, pred: str, action: str, must: bool | None, *, gold_doc: str | None = None, retrieved: list[str] | None = None, cost: float = 0.0) -> Outcome:
+def _outcome(
+    gold: str, pred: str, action: str, must: bool | None, *, gold_doc: str | None = None, retrieved: list[str] | None = None, cost: float = 0.0,
+    untranslated: bool = False,
+) -> Outcome:
     t = Ticket(id="x", message="m")
     res = TicketResult(
         ticket=t,
@@ -81,7 +84,7 @@ def _outcome(gold: str, pred: str, action: str, must: bool | None, *, gold_doc: 
         usage=[Usage(stage="generate", provider="p", model="m", cost_usd=cost)],
     )
     row = Labelled(state=TicketResult(ticket=t), intent=gold, acceptable=(gold,), must_escalate=must, gold_doc_id=gold_doc)
-    return Outcome(row=row, result=res, retrieved=retrieved or [])
+    return Outcome(row=row, result=res, retrieved=retrieved or [], untranslated=untranslated)
 
 
 def test_metrics_count_over_the_rows_each_figure_is_defined_on() -> None:
@@ -194,3 +197,37 @@ def test_rows_that_no_article_answers_count_as_out_of_scope_and_a_foreign_set_ca
     assert m["out_of_scope_answered_rate"] == 0.5
     foreign = load_labelled(labelled, out_of_scope=True)
     assert all(r.answerable is False and r.gold_doc_id is None and r.gold_span is None for r in foreign)
+
+
+def test_false_escalations_are_also_counted_over_tickets_whose_answer_is_in_their_language() -> None:
+    outcomes = [
+        _outcome("faq", "faq", "escalate", False, gold_doc="a", untranslated=True),  # only an English article: offline it must go to a person
+        _outcome("faq", "faq", "escalate", False, gold_doc="b"),
+        _outcome("faq", "faq", "auto_reply", False, gold_doc="c"),
+        _outcome("billing", "billing", "escalate", True, untranslated=True),  # must-escalate rows are not in either figure
+    ]
+    m = metrics(outcomes)
+    assert m["false_escalation_rate"] == round(2 / 3, 4)
+    assert m["false_escalation_rate_in_language"] == 0.5 and m["must_not_in_language_n"] == 2
+
+
+def test_a_ticket_whose_article_has_no_version_in_its_language_is_marked(tmp_path: Path, bundled_classifier: lc.LocalModels) -> None:
+    # given an English help centre with a Spanish translation of one article only
+    docs = tmp_path / "docs"
+    (docs / "es").mkdir(parents=True)
+    (docs / "meter-readings.md").write_text("# Meter readings\n\nIntro.\n\n## Send a reading\n\nOpen the app and choose Readings.\n")
+    (docs / "es" / "meter-readings.md").write_text("# Lecturas\n\nIntro.\n\n## Enviar una lectura\n\nAbra la app y elija Lecturas.\n")
+    (docs / "moving-house.md").write_text("# Moving house\n\nIntro.\n\n## Tell us you are moving\n\nTell us two weeks before.\n")
+
+    def row(i: str, lang: str, text: str, gold: str) -> Labelled:
+        return Labelled(state=TicketResult(ticket=Ticket(id=i, message=text, language=lang)), must_escalate=False, gold_doc_id=gold)
+
+    rows = [
+        row("a", "es", "¿Cómo envío una lectura del contador?", "meter-readings"),
+        row("b", "es", "Me mudo de casa, ¿cuándo os aviso?", "moving-house"),
+        row("c", "en", "When do I tell you I am moving house?", "moving-house"),
+    ]
+    # when they are evaluated
+    out = run_eval(rows, provider=LocalProvider(bundled_classifier), retriever=build_retriever(docs), k=3, policy=Policy())
+    # then only the Spanish ticket whose article exists in English alone is untranslated
+    assert [o.untranslated for o in out] == [False, True, False]
