@@ -137,8 +137,9 @@ def run_eval(rows: Iterable[Labelled], *, provider: Provider, retriever: Retriev
         state.enqueued_at = clock.now()
         result = run_inline(state, provider=provider, retriever=retriever, k=k, policy=policy, topics=topics)
         chunks = result.chunks
-        if row.gold_doc_id and not chunks and result.classification is not None:
-            # Hard escalations skip retrieval; measure it anyway so hit@3 covers every gold row.
+        if row.gold_doc_id and "retrieve" not in result.stages and result.classification is not None:
+            # Hard escalations skip the retrieve stage (their head start keeps only sections above the threshold);
+            # measure retrieval anyway so hit@3 covers every gold row.
             chunks = retrieve(result.ticket, result.classification, retriever, max(k, 3))
         lang = language_of(result.ticket.text, result.ticket.language)
         untranslated = bool(row.gold_doc_id and lang and lang != main and (row.gold_doc_id, lang) not in versions)

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # Answerability (worker/retrieval/answerable.py): when more than this share of a ticket's salient terms' IDF weight
     # is in none of the top 3 sections (and in 3 or more terms), every score is 0: "no relevant docs". 1 = off.
     retrieval_uncovered_max: float = 0.65
+    # A hard escalation (classify -> escalate) still gets the closest sections and a local extractive draft for
+    # the agent, built inside escalate: no model call, no extra hop (worker/stages/handoff.py). false = none.
+    hard_escalation_draft: bool = True
     retrieval_source: Path | None = None  # help centre the worker serves (folder or JSONL); None = corpus_dir
     retrieval_embeddings: Literal["local", "openai"] = "local"  # openai: openai_embedding_model, needs OPENAI_API_KEY
     retrieval_auto_rebuild: bool = True  # a worker whose index is stale re-indexes the changed articles at start-up

@@ -46,6 +46,10 @@ def test_a_hundred_tickets_in_a_hundred_results_out_none_lost(r: redis.Redis, us
     assert r.zcard(keys.INFLIGHT_ZSET) == 0
     by_id = {res["ticket"]["id"]: res for res in results}
     assert by_id["t2"]["decision"]["action"] == "escalate" and "billing" in by_id["t2"]["decision"]["reasons"]
+    # a hard escalation takes two hops, and the agent still gets the help centre's section as a draft to start from
+    assert by_id["t2"]["stages"] == ["classify", "escalate"]
+    assert by_id["t2"]["draft"]["grounded"] and by_id["t2"]["draft"]["citations"]
+    assert by_id["t2"]["reply"] == specialist_line("en")
     sent = [res for res in results if res["decision"]["action"] == "auto_reply"]
     assert sent, "some how-to questions are answered"
     assert all(res["draft"]["citations"] for res in sent), "every sent reply cites the help centre"

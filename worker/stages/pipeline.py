@@ -14,6 +14,7 @@ from worker.retrieval.retriever import Retriever
 from worker.stages.classify import do_classify
 from worker.stages.escalate import Context, Policy, do_escalate, skips_to_human
 from worker.stages.generate import do_generate
+from worker.stages.handoff import head_start
 from worker.stages.retrieve import do_retrieve
 from worker.state.conversation import TopicCounter, topic_count
 
@@ -40,6 +41,7 @@ def run_inline(
     k: int,
     policy: Policy,
     topics: TopicCounter,
+    hard_escalation_draft: bool = True,
 ) -> TicketResult:
     """The stages in this process, on the route the tasks take (the eval harness's path)."""
     state = do_classify(state, provider)
@@ -50,5 +52,7 @@ def run_inline(
         state = do_generate(state, provider)
         state.stages.append("generate")
     state = do_escalate(state, policy, Context(topic_count=topic_count(state, topics)))
+    if hard_escalation_draft:
+        state = head_start(state, retriever, k, policy.min_score)
     state.stages.append("escalate")
     return state

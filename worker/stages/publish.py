@@ -14,6 +14,7 @@ from worker.reliability import dlq
 from worker.settings import get_settings
 from worker.sinks.registry import sink_for
 from worker.stages.escalate import Context, do_escalate
+from worker.stages.handoff import head_start, wants_head_start
 from worker.state import conversation
 
 log = logging.getLogger("ticketflow.publish")
@@ -25,7 +26,10 @@ def finish(state: TicketResult) -> TicketResult:
     settings = get_settings()
     r = runtime.get_redis()
     count, owner, turns = conversation.escalation_context(r, state, settings.conversation_ttl_s)
-    state = do_escalate(state, runtime.get_policy(), Context(topic_count=count, human_owner=owner, thread_turns=turns))
+    policy = runtime.get_policy()
+    state = do_escalate(state, policy, Context(topic_count=count, human_owner=owner, thread_turns=turns))
+    if settings.hard_escalation_draft and wants_head_start(state):
+        state = head_start(state, runtime.get_retriever(), settings.retrieval_top_k, policy.min_score)
     if state.ticket.customer_id != conversation.ANONYMOUS:
         sent = state.reply if state.decision is not None and state.decision.action == "auto_reply" else None
         conversation.record_turn(r, state.ticket, state.enqueued_at or clock.now(), settings.conversation_ttl_s, reply=sent)
