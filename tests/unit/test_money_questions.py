@@ -109,6 +109,24 @@ def test_a_money_topic_in_a_plain_question_is_a_price_question(text: str, questi
 
 
 @pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("What happens if I don't pay the kayak deposit on time?", True),
+        ("Que se passe-t-il si je ne rends pas la caution à temps ?", True),
+        ("Was passiert, wenn ich die Rate für den Kurs nicht zahle?", True),
+        ("Mi chiedevo se c'è uno sconto per chi porta un amico.", True),
+        ("Quick question: do you take cash at the climbing wall?", True),
+        ("Quisiera saber cuánto cuesta el abono de la piscina.", True),
+        ("My payment for the course failed. What do I do now?", False),
+        ("The climbing wall didn't give me the discount. Is that right?", False),
+        ("Could you move my booking to Friday?", False),
+    ],
+)
+def test_a_plain_question_may_suppose_a_failure_but_does_not_report_one(text: str, plain: bool) -> None:
+    assert sig.plain_question(text) is plain
+
+
+@pytest.mark.parametrize(
     ("text", "question"),
     [
         ("What happens to my points if the account is inactive for a year?", True),

@@ -329,7 +329,7 @@ MONEY_TOPIC = _rx(
     r"|due date|billing (date|cycle|period|day)|credit|balance|top[- ]?ups?|interest|surcharges?|excess|fees?|price|cost|tariffs?|pay (monthly|yearly|annually|upfront|in advance|later))\b",
     r"\b(reembolsos?|devoluci(ón|ones)|descuentos?|rebajas?|bonificaci(ón|ones)|fianza|depósito|iva|impuestos?|a plazos|cuotas?|domiciliaci(ón|ones)|saldo|crédito|recargas?|intereses|recargo|comisi(ón|ones)|tasas?|matrícula)\b",
     r"\b(remboursements?|réductions?|remises?|tarif réduit|caution|dépôt de garantie|tva|taxes?|plusieurs fois|mensualités?|échéancier|prélèvements?|solde|crédit|recharges?|intérêts|suppléments?|frais|cotisations?)\b",
-    r"\b(erstattung\w*|rückerstattung\w*|rabatt\w*|ermäßigung\w*|kaution|mehrwertsteuer|mwst|ust|steuern?|raten\w*|lastschrift\w*|dauerauftrag|guthaben|aufladung|zinsen|zuschlag|aufpreis|gebühr\w*|beitrag|beiträge|selbstbeteiligung)\b",
+    r"\b(erstattung\w*|rückerstattung\w*|rabatt\w*|ermäßigung\w*|kaution|mehrwertsteuer|mwst|ust|steuern?|rate|raten\w*|lastschrift\w*|dauerauftrag|guthaben|aufladung|zinsen|zuschlag|aufpreis|gebühr\w*|beitrag|beiträge|selbstbeteiligung)\b",
     r"\b(rimbors[oi]|scont[oi]|riduzion[ei]|agevolazion[ei]|cauzione|deposito cauzionale|iva|tass[ae]|a rate|rateizz\w*|addebito diretto|domiciliazione|credito residuo|saldo|ricaric\w*|interessi|supplement[oi]|franchigia|quota)\b",
     r"\b(reembolsos?|estornos?|descontos?|reduç(ão|ões)|caução|depósito|iva|impostos?|prestaç(ão|ões)|débito direto|saldo|crédito|carregamentos?|juros|sobretaxa|franquia|mensalidade|quota)\b",
     PAYMENT_DATE.pattern,
@@ -346,17 +346,23 @@ _AMOUNT = re.compile(r"[£€$]\s?\d|\d(?:[.,]\d+)?\s?(?:€|£|\$|eur\b|euros?\
 
 # A question put as a statement: "I'd like to know how much ...", "could you tell me when ...".
 INDIRECT_QUESTION = _rx(
-    r"\bi('d| would) (like|love) to know\b|\bi (want|need|wanted) to know\b|\bi (was|am) wondering\b|\bi wonder\b|\b(could|can) you (tell|explain to|let) me\b|\b(please )?(tell me|let me know|advise)\b",
-    r"\b(quisiera|quería|quiero|me gustaría|necesito) saber\b|\b(podéis|pueden|podrían|puede) (decirme|indicarme|explicarme)\b",
-    r"\b(je voudrais|j'aimerais|je souhaiterais|je souhaite|je veux) savoir\b|\b(pouvez|pourriez)-vous (me dire|m'indiquer|m'expliquer)\b",
-    r"\bich (möchte|würde gerne|wollte|will) (gerne )?(wissen|fragen)\b|\b(können|könnten) sie mir (sagen|erklären)\b",
-    r"\b(vorrei|volevo|voglio|mi piacerebbe) (sapere|chiedere)\b|\b(potete|potreste|può|potrebbe) (dirmi|spiegarmi|indicarmi)\b|\bmi sapete dire\b",
-    r"\b(gostaria|queria|quero|preciso) (de )?saber\b|\b(podem|poderiam|pode|poderia) (dizer-me|explicar-me|indicar-me|me dizer|me explicar)\b",
+    r"\b(quick|a|one|short) question\b|\bi('d| would) (like|love) to know\b|\bi (want|need|wanted) to know\b|\bi (was|am) wondering\b|\bi wonder\b|\b(could|can) you (tell|explain to|let) me\b|\b(please )?(tell me|let me know|advise)\b",
+    r"\buna (pregunta|consulta)\b|\bme preguntaba\b|\bquería (preguntar|consultar)\b|\b(quisiera|quería|quiero|me gustaría|necesito) saber\b|\b(podéis|pueden|podrían|puede) (decirme|indicarme|explicarme)\b",
+    r"\b(une|petite) question\b|\bje me demand(e|ais)\b|\b(je voudrais|j'aimerais|je souhaiterais|je souhaite|je veux) savoir\b|\b(pouvez|pourriez)-vous (me dire|m'indiquer|m'expliquer)\b",
+    r"\b(eine|kurze) frage\b|\bich frage mich\b|\bich (möchte|würde gerne|wollte|will) (gerne )?(wissen|fragen)\b|\b(können|könnten) sie mir (sagen|erklären)\b",
+    r"\buna domanda\b|\bmi (chiedevo|chiedo)\b|\b(vorrei|volevo|voglio|mi piacerebbe) (sapere|chiedere)\b|\b(potete|potreste|può|potrebbe) (dirmi|spiegarmi|indicarmi)\b|\bmi sapete dire\b",
+    r"\buma (pergunta|dúvida)\b|\b(gostaria|queria) (de )?perguntar\b|\b(gostaria|queria|quero|preciso) (de )?saber\b|\b(podem|poderiam|pode|poderia) (dizer-me|explicar-me|indicar-me|me dizer|me explicar)\b",
 )
 # Who is speaking: a sum with one of these is a sum this customer paid or was asked for.
 _FIRST_PERSON = _rx(
     r"\b(i|i'm|i've|my|me|we|we're|our|us)\b|\b(yo|mi|mis|me|nos|nuestr[oa]s?|he|hemos)\b|\b(je|j'\w+|mon|ma|mes|moi|nous|notre|nos)\b",
     r"\b(ich|mein\w*|mir|mich|wir|unser\w*|uns)\b|\b(io|mio|mia|miei|mie|ho|abbiamo|noi|nostr[oaie])\b|\b(eu|meu|minha|meus|minhas|nós|nosso|nossa)\b",
+)
+
+
+# "If I don't pay on time", "si je ne rends pas", "wenn die Zahlung fehlschlägt": asked about, not reported.
+_IF_CLAUSE = _rx(
+    r"\b(what happens|what if|if|unless|in case|si|wenn|falls|se|caso|qué pasa si|que se passe-t-il si|was passiert,? wenn|cosa succede se|o que acontece se)\b[^,.?!;\n]*",
 )
 
 
@@ -368,8 +374,9 @@ def plain_question(text: str) -> bool:
     if not (QUESTION.search(text) or indirect):
         return False
     rest = INDIRECT_QUESTION.sub(" ", text)
+    said = _IF_CLAUSE.sub(" ", text)  # what is reported, without what is supposed
     own_sum = _AMOUNT.search(text) and _FIRST_PERSON.search(text)
-    return not (REQUEST.search(rest) or FAILURE.search(text) or _WHY_OR_NOT.search(text) or own_sum)
+    return not (REQUEST.search(rest) or FAILURE.search(said) or _WHY_OR_NOT.search(said) or own_sum)
 
 
 def asks_about_prices(text: str) -> bool:
