@@ -62,7 +62,8 @@ class LocalProvider:
             urgency = "medium"  # high urgency is harm now: without its signal the model's lean alone does not send a question to a person
         frustrated = p_frustrated > self.models.frustration_p
         signals: list[str] = ["frustration_model"] if frustrated else []
-        own_money, account_change = sig.asks_for_own_money(text), sig.asks_for_account_change(text)
+        own_money = sig.asks_for_own_money_in(clean(ticket.subject or "")[:MAX_RULE_CHARS], clean(ticket.message)[:MAX_RULE_CHARS])
+        account_change = sig.asks_for_account_change(text)
         if intent == "bug" and sig.QUESTION.search(text) and not sig.FAILURE.search(text):
             intent = "faq"
             signals.append("question_without_failure")
@@ -92,11 +93,11 @@ class LocalProvider:
         elif intent in ("faq", "bug") and account_change:
             intent = "account"
             signals.append("account_change")
-        elif intent == "billing" and not own_money and (sig.asks_about_prices(text) or sig.MEANING_QUESTION.search(text)):
+        elif intent == "billing" and not own_money and (sig.asks_about_prices(text) or sig.MEANING_QUESTION.search(text) or sig.plain_question(text)):
             # prices, fees, payment methods, top-ups, limits, what a line on the bill means: a question the help centre may answer
             intent, confidence = "faq", p_intent["faq"] + p_intent["billing"]
             signals.append("money_question")
-        elif intent == "account" and not account_change and sig.HOW_TO.search(text) and not sig.SECURITY.search(text):
+        elif intent == "account" and not account_change and sig.asks_how_about_account(text) and not sig.SECURITY.search(text):
             intent, confidence = "faq", p_intent["faq"] + p_intent["account"]
             signals.append("account_how_to")
         if sig.SECURITY.search(text):

@@ -185,24 +185,50 @@ def has_injection(*texts: str) -> bool:
     return bool(INJECTION.search(injection_text(*texts)))
 
 
+# When a payment is taken, asked in the present or future: "which day is the fee debited?", "wann wird abgebucht?".
+PAYMENT_DATE = _rx(
+    r"\b(when|what day|which day|what date|which date)\b[^.?!]{0,50}\b(debited|charged|billed|collected|taken|due|deducted|come out|go out|renew\w*)\b",
+    r"\b(cuándo|qué día|en qué fecha)\b[^.?!]{0,50}\b(cobr\w*|carg\w*|pasa\w*|domicili\w*|vence)",
+    r"\b(quand|quel jour|à quelle date|quelle date)\b[^.?!]{0,50}\b(prélev\w*|débit\w*|factur\w*|encaiss\w*)",
+    r"\b(wann|an welchem tag|zu welchem datum)\b[^.?!]{0,50}\b(abgebucht|abbuchung|eingezogen|berechnet|fällig|belastet)",
+    r"\b(quando|in che giorno|che giorno|in quale data)\b[^.?!]{0,50}\b(addebitat\w*|addebito|prelevat\w*|scade|scadenza)",
+    r"\b(quando|em que dia|que dia|em que data)\b[^.?!]{0,50}\b(cobrad\w*|debitad\w*|cobrança|débito|vence)",
+)
+# A payment already made, reported: "when was I charged", "wann wurde abgebucht", "quand ai-je été débité".
+_PAST_PAYMENT = _rx(
+    r"\b(was|were|did|has been|have been|got)\b|\b(fue|fueron|ha sido|han sido|me (cobraron|cargaron))\b|\b(a été|ont été|ai été|avez)\b",
+    r"\b(wurde|wurden|worden|haben sie)\b|\b(è stat[oa]|sono stat[ie]|avete|ha)\b|\b(foi|foram|fui|cobraram|debitaram)\b",
+)
+
 # --- what the customer asks for: their own money, a change to their account --------------------------------
 # A question about a refund *policy* is a question; a refund of *this* charge is billing.
 _POLICY = _rx(
     r"\b(when|how often|will|do|does|would) (i|we|you|they|members?|users?|a \w+ \w+|an? \w+)( still| also| then)? (be|get|gets) (charged|billed|debited)\b",
     r"\bis there (an? |any )?(extra|additional|separate) (charge|fee|cost)\b",
-    r"\bhow (long|much time)\b[^.?!]{0,40}\b(refunds?|reimburse\w*)\b|\b(refunds?|reimburse\w*)\b[^.?!]{0,30}\bhow long\b",
-    r"\b(cuánto (tiempo )?tarda|cuánto tiempo)\b[^.?!]{0,40}\b(reembols\w*|devoluci(ón|ones))\b|\b(combien de temps|quel délai|délai)\b[^.?!]{0,40}\brembours\w*",
-    r"\b(wie lange|wann)\b[^.?!]{0,40}\b(erstattung|rückerstattung|gutschrift)\w*|\b(quanto tempo|entro quando)\b[^.?!]{0,40}\b(rimbors\w*|reembols\w*|estorno)",
-    r"\b(how (many|much) (days|weeks|time)|how long|until when|what is the deadline|deadline)\b[^.?!]{0,30}\b(dispute|contest|appeal|challenge)\w*",
-    r"\b(cuántos días|hasta cuándo|plazo)\b[^.?!]{0,30}\b(reclamar|impugnar|recurrir)|\b(combien de (jours|temps)|jusqu'à quand|délai)\b[^.?!]{0,30}\bcontester",
-    r"\b(wie viele tage|bis wann|frist)\b[^.?!]{0,30}\b(widerspr|einspruch|anfecht)\w*|\b(entro quant[ie] giorni|entro quando|termine)\b[^.?!]{0,30}\b(contestar|impugn|ricorr)\w*",
-    r"\b(quantos dias|até quando|prazo)\b[^.?!]{0,30}\b(contestar|reclamar|recorrer)",
+    r"\bhow (long|much time)\b[^.?!\n]{0,40}\b(refunds?|reimburse\w*)\b|\b(refunds?|reimburse\w*)\b[^.?!\n]{0,30}\bhow long\b",
+    r"\b(cuánto (tiempo )?tarda|cuánto tiempo)\b[^.?!\n]{0,40}\b(reembols\w*|devoluci(ón|ones))\b|\b(combien de temps|quel délai|délai)\b[^.?!\n]{0,40}\brembours\w*",
+    r"\b(wie lange|wann)\b[^.?!\n]{0,40}\b(erstattung|rückerstattung|gutschrift)\w*|\b(quanto tempo|entro quando)\b[^.?!\n]{0,40}\b(rimbors\w*|reembols\w*|estorno)",
+    r"\b(how (many|much) (days|weeks|time)|how long|until when|what is the deadline|deadline)\b[^.?!\n]{0,30}\b(dispute|contest|appeal|challenge)\w*",
+    r"\b(cuántos días|hasta cuándo|plazo)\b[^.?!\n]{0,30}\b(reclamar|impugnar|recurrir)|\b(combien de (jours|temps)|jusqu'à quand|délai)\b[^.?!\n]{0,30}\bcontester",
+    r"\b(wie viele tage|bis wann|frist)\b[^.?!\n]{0,30}\b(widerspr|einspruch|anfecht)\w*|\b(entro quant[ie] giorni|entro quando|termine)\b[^.?!\n]{0,30}\b(contestar|impugn|ricorr)\w*",
+    r"\b(quantos dias|até quando|prazo)\b[^.?!\n]{0,30}\b(contestar|reclamar|recorrer)",
     r"\brefund polic(y|ies)\b|\bpolítica de (reembolsos?|devoluci(ón|ones))\b|\bpolitique de remboursement\b|\b(erstattungs|rückgabe)(richtlinie|bedingungen)\w*\b",
     r"\bpolitica di (rimborso|reso)\b|\bpolítica de (reembolso|devolução)\b",
+    # whether a fare, a fee or a deposit can be refunded at all: a property of the product, not this customer's money
+    r"\b(non-?)?refundable\b|\b(no )?reembolsables?\b|\b(non )?remboursables?\b|\b(nicht )?(rück)?erstattungsfähig\w*|\b(non )?rimborsabil[ei]\b|\b(não )?reembolsáve(l|is)\b",
+    # how refunds work, how soon they come, whether they are given if ...: refunds in general
+    r"\bhow (do|does|are|is) (a |the )?refunds? (work|get |paid|made|issued|processed|calculated|given|sent|credited)\w*|\b(are|is) (a )?refunds? (paid|made|issued|given|sent|credited)\b",
+    r"\b(do|does) (you|they|the \w+) (refund|give refunds|offer refunds|pay back)\b(?! (me|us)\b)",
+    r"\bwhen (are|is|do|does) (a )?refunds?\b|\b(in )?how many (days|weeks)\b[^.?!\n]{0,40}\b(refund\w*|money back)\b",
+    r"\b(cómo funcionan|cuándo se (hacen|pagan|abonan)) (los )?reembolsos\b|\ben cuántos días\b[^.?!\n]{0,40}\b(devuelv\w*|reembols\w*)",
+    r"\b(en combien de (temps|jours)|sous quel délai|dans quel délai)\b[^.?!\n]{0,40}\brembours\w*|\b(est-ce que vous remboursez|remboursez-vous)\b",
+    r"\b(wie lange dauert|wie schnell|innerhalb welcher frist)\b[^.?!\n]{0,40}\b(erstatt\w*|rückerstatt\w*|gutschrift|rückzahlung)",
+    r"\b(in quanti giorni|quanto ci (mette|vuole)|entro quanto)\b[^.?!\n]{0,40}\brimbors\w*",
+    r"\b(em quantos dias|quanto tempo (demora|leva))\b[^.?!\n]{0,40}\b(reembols\w*|devol\w*|estorno)",
 )
 BILLING_ASK = _rx(
     r"\b(deposit|caution|depósito|deposito|kaution|caução|fianza)\b[^.?!]{0,25}\b(held|blocked|bloqu\w*|bloccat\w*|retenid\w*|gesperrt|einbehalten|retid\w*)",
-    r"\bmein(en)? geld\b[^.?!]{0,40}\bzurück\b|\b(mijn )?geld terug\b|\b(twee keer|dubbel) afgeschreven\b",
+    r"\b(do|does|did) (i|we|my \w+|our \w+) (still |now )?owe\b|\b(get|want|have|need) (my|our) [^.?!]{0,30}\bback\b|\bmein(en)? geld\b[^.?!]{0,40}\bzurück\b|\b(mijn )?geld terug\b|\b(twee keer|dubbel) afgeschreven\b",
     r"\b(refund\w*|reimburs\w*|money back|chargeback|dispute\w*|overcharg\w*|double[- ]?charg\w*|double[- ]?bill\w*)\b",
     r"\b(was|were|been|got|get|being|am|is) (charged|billed|debited|overcharged)\b|\byou (charged|billed|debited|took)\b|\bcharged (me )?(twice|two times|double|again)\b",
     r"\b(unexpected|unknown|wrong|incorrect|extra|duplicate|unauthori[sz]ed|strange|mystery) (charge|payment|debit|fee|transaction|amount)s?\b",
@@ -231,7 +257,7 @@ BILLING_ASK = _rx(
     # es/pt/it/fr/de: charged *me* (clitic or pronoun), a charge the customer questions
     r"\b(me (han|ha) (cobrado|cargado|facturado)|me (cobraron|cargaron|facturaron)|(cobraram|debitaram|faturaram)-me|me (cobraram|debitaram)|"
     r"mi (hanno|ha) (addebitato|fatturato|fatto pagare|preso)|on m'a (compté|pris)|(hat|haben) mir\b[^.?!]{0,40}\b(berechnet|abgebucht|abgezogen))",
-    r"\b(reembols\w*|devuélvanme|devolverme el (dinero|importe|pago)|me (han )?cobrado|me cobraron|cobro (indebido|doble|duplicado)|cobrado (dos veces|de más)|"
+    r"\b(reembols\w*|devuélvanme|devolvedme|me (devolváis|devuelvan|devolvéis|reembolséis|reembolsen)|devolverme el (dinero|importe|pago)|me (han )?cobrado|me cobraron|cobro (indebido|doble|duplicado)|cobrado (dos veces|de más)|"
     r"cargo (no reconocido|duplicado|indebido)|factura (incorrecta|errónea|equivocada)|mi factura|pago (rechazado|fallido))\b",
     r"\b(rembours\w*|débité\w*|prélevé\w* (deux fois|en double|à tort)|on m'a (facturé|débité|prélevé)|j'ai été (facturé|débité|prélevé)\w*|"
     r"facture (erronée|incorrecte|fausse)|ma facture|paiement (refusé|rejeté|échoué)|contester (le|ce|un) (prélèvement|débit|paiement))",
@@ -295,19 +321,140 @@ MEANING_QUESTION = _rx(
 )
 
 
+# Money a help centre explains (discounts, deposits, tax, instalments, direct debits, balances, when a payment is
+# taken): a question about it is a question, a report about it ("the discount wasn't applied") is not. Each word
+# counts only in a question that names no amount and reports nothing failing (see `asks_about_prices`).
+MONEY_TOPIC = _rx(
+    r"\b(refunds?|discounts?|concessions?|reduced (rate|price|fare)|deposits?|vat|sales tax|tax(es)?|instal?ments?|direct debits?|standing orders?|payment (plan|date|day|schedule)s?"
+    r"|due date|billing (date|cycle|period|day)|credit|balance|top[- ]?ups?|interest|surcharges?|excess|fees?|price|cost|tariffs?|pay (monthly|yearly|annually|upfront|in advance|later))\b",
+    r"\b(reembolsos?|devoluci(ón|ones)|descuentos?|rebajas?|bonificaci(ón|ones)|fianza|depósito|iva|impuestos?|a plazos|cuotas?|domiciliaci(ón|ones)|saldo|crédito|recargas?|intereses|recargo|comisi(ón|ones)|tasas?|matrícula)\b",
+    r"\b(remboursements?|réductions?|remises?|tarif réduit|caution|dépôt de garantie|tva|taxes?|plusieurs fois|mensualités?|échéancier|prélèvements?|solde|crédit|recharges?|intérêts|suppléments?|frais|cotisations?)\b",
+    r"\b(erstattung\w*|rückerstattung\w*|rabatt\w*|ermäßigung\w*|kaution|mehrwertsteuer|mwst|ust|steuern?|rate|raten\w*|lastschrift\w*|dauerauftrag|guthaben|aufladung|zinsen|zuschlag|aufpreis|gebühr\w*|beitrag|beiträge|selbstbeteiligung)\b",
+    r"\b(rimbors[oi]|scont[oi]|riduzion[ei]|agevolazion[ei]|cauzione|deposito cauzionale|iva|tass[ae]|a rate|rateizz\w*|addebito diretto|domiciliazione|credito residuo|saldo|ricaric\w*|interessi|supplement[oi]|franchigia|quota)\b",
+    r"\b(reembolsos?|estornos?|descontos?|reduç(ão|ões)|caução|depósito|iva|impostos?|prestaç(ão|ões)|débito direto|saldo|crédito|carregamentos?|juros|sobretaxa|franquia|mensalidade|quota)\b",
+    PAYMENT_DATE.pattern,
+)
+# "Why" about money, or something that did not happen, is about this customer's own payment: "why was the fee so
+# high?", "the discount wasn't applied".
+_WHY_OR_NOT = _rx(
+    r"\b(why|how come|not|never|no longer)\b|n't\b|\b(por ?qu[eé]|no (se|me|ha|han|he|lo|la|está|están|es|fue|aparece)|nunca)\b",
+    r"\b(pourquoi|ne|n'\w+|jamais|pas)\b|\b(warum|wieso|weshalb|nicht|kein\w*|nie)\b|\b(perch[eé]|non|mai)\b|\b(porque|por ?que|não|nunca)\b",
+)
+# A sum named in the message points at one payment of this customer's: "the 25 euro fee on my bill".
+_AMOUNT = re.compile(r"[£€$]\s?\d|\d(?:[.,]\d+)?\s?(?:€|£|\$|eur\b|euros?\b|dollars?\b|pounds?\b|usd\b|gbp\b|chf\b)", re.I)
+
+
+# A question put as a statement: "I'd like to know how much ...", "could you tell me when ...".
+INDIRECT_QUESTION = _rx(
+    r"\b(quick|a|one|short) question\b|\bi('d| would) (like|love) to know\b|\bi (want|need|wanted) to know\b|\bi (was|am) wondering\b|\bi wonder\b|\b(could|can) you (tell|explain to|let) me\b|\b(please )?(tell me|let me know|advise)\b",
+    r"\buna (pregunta|consulta)\b|\bme preguntaba\b|\bquería (preguntar|consultar)\b|\b(quisiera|quería|quiero|me gustaría|necesito) saber\b|\b(podéis|pueden|podrían|puede) (decirme|indicarme|explicarme)\b",
+    r"\b(une|petite) question\b|\bje me demand(e|ais)\b|\b(je voudrais|j'aimerais|je souhaiterais|je souhaite|je veux) savoir\b|\b(pouvez|pourriez)-vous (me dire|m'indiquer|m'expliquer)\b",
+    r"\b(eine|kurze) frage\b|\bich frage mich\b|\bich (möchte|würde gerne|wollte|will) (gerne )?(wissen|fragen)\b|\b(können|könnten) sie mir (sagen|erklären)\b",
+    r"\buna domanda\b|\bmi (chiedevo|chiedo)\b|\b(vorrei|volevo|voglio|mi piacerebbe) (sapere|chiedere)\b|\b(potete|potreste|può|potrebbe) (dirmi|spiegarmi|indicarmi)\b|\bmi sapete dire\b",
+    r"\buma (pergunta|dúvida)\b|\b(gostaria|queria) (de )?perguntar\b|\b(gostaria|queria|quero|preciso) (de )?saber\b|\b(podem|poderiam|pode|poderia) (dizer-me|explicar-me|indicar-me|me dizer|me explicar)\b",
+)
+# Who is speaking: a sum with one of these is a sum this customer paid or was asked for.
+_FIRST_PERSON = _rx(
+    r"\b(i|i'm|i've|my|me|we|we're|our|us)\b|\b(yo|mi|mis|me|nos|nuestr[oa]s?|he|hemos)\b|\b(je|j'\w+|mon|ma|mes|moi|nous|notre|nos)\b",
+    r"\b(ich|mein\w*|mir|mich|wir|unser\w*|uns)\b|\b(io|mio|mia|miei|mie|ho|abbiamo|noi|nostr[oaie])\b|\b(eu|meu|minha|meus|minhas|nós|nosso|nossa)\b",
+)
+
+
+# "If I don't pay on time", "si je ne rends pas", "wenn die Zahlung fehlschlägt": asked about, not reported.
+_IF_CLAUSE = _rx(
+    r"\b(what happens|what if|if|unless|in case|si|wenn|falls|se|caso|qué pasa si|que se passe-t-il si|was passiert,? wenn|cosa succede se|o que acontece se)\b[^,.?!;\n]*",
+)
+
+
+def plain_question(text: str) -> bool:
+    """A question asked for information: it asks (a '?', a question word first, or "I'd like to know"), asks nothing
+    of us ("please", "can you", "can I get"), reports nothing failing or missing, asks no "why", and names no sum
+    that this customer paid or was asked for."""
+    indirect = INDIRECT_QUESTION.search(text)
+    if not (QUESTION.search(text) or indirect):
+        return False
+    rest = INDIRECT_QUESTION.sub(" ", text)
+    said = _IF_CLAUSE.sub(" ", text)  # what is reported, without what is supposed
+    own_sum = _AMOUNT.search(text) and _FIRST_PERSON.search(text)
+    return not (REQUEST.search(rest) or FAILURE.search(said) or _WHY_OR_NOT.search(said) or own_sum)
+
+
 def asks_about_prices(text: str) -> bool:
-    """A question about prices, fees, payment methods, top-ups or limits."""
-    return bool(PRICE_QUESTION.search(text))
+    """A question about prices, fees, payment methods, payment dates, discounts, deposits, tax, top-ups or limits."""
+    if PRICE_QUESTION.search(text):
+        return True
+    return bool(MONEY_TOPIC.search(text)) and plain_question(text) and not (PAYMENT_DATE.search(text) and _PAST_PAYMENT.search(text))
 
 
 # One particular invoice, named by who issued it or whom it is for ("the bill from Ms. Rivera"): case matters here.
 _NAMED_INVOICE = re.compile(r"\b(?i:invoices?|bills?|receipts?) (?i:from|for|of|to) (?:(?i:mr|mrs|ms|miss|dr)\.? ?[A-Z]\w+|[A-Z][a-z]+ [A-Z][a-z]+)\b")
 
 
+# A refund asked about in general: a question whose refund depends on a condition ("if I cancel", "si annule",
+# "wenn der Flug ausfällt") or on a right ("am I entitled to", "ho diritto a"), with no refund of *mine* in it
+# ("my refund", "refund me", "devuélvanme") and no sum. The sentence is a question about the rules, not a claim.
+_REFUND_WORD = _rx(
+    r"\b(refund\w*|reimburs\w*|money back|reembols\w*|devoluci(ón|ones)|devolv\w*|devuelv\w*|rembours\w*|erstatt\w*|rückerstatt\w*|geld zurück|rimbors\w*|estorno|devolução|dinheiro de volta)",
+)
+_CONDITION = _rx(
+    r"\b(if|unless|in case|provided|as long as|si|en caso|en cas|au cas|wenn|falls|sofern|se|caso|nel caso|no caso|desde que|purché)\b",
+    r"\b(entitled|eligible|right to|qualify|derecho|droit|anspruch|diritto|direito)\b",
+    # whether a thing is refunded at all: "is the booking fee refunded?", "wird die Kaution erstattet?"
+    r"^\W*(is|are|will) [^.?!]{0,40}\b(refunded|reimbursed)\b|^\W*¿?(se (reembolsa|devuelve)n?|es reembolsable)\b|\b(est|sont)-(il|elle|ils|elles) rembours\w*",
+    r"^\W*(wird|werden) [^.?!]{0,40}\b(erstattet|zurückerstattet|zurückgezahlt)\b|^\W*(viene|vengono) [^.?!]{0,40}\brimborsat\w*|^\W*(é|são) [^.?!]{0,40}\b(reembolsad|devolvid)\w*",
+)
+_MINE = _rx(
+    r"\b(my|our|your) (\w+ )?(refund|reimbursement|money)\b|\b(refund|reimburse|pay back|give back) (me|us)\b",
+    r"\b(mi|mis|nuestro|nuestra|su) (\w+ )?(reembolso|devolución|dinero)\b|\b(devuélvanme|devolvedme|reembólsenme|reembolsadme|devolverme)\b",
+    r"\b(mon|ma|notre) (\w+ )?(remboursement|argent)\b|\b(remboursez-moi|me rembourser|rembourse-moi)\b",
+    r"\b(meine|meinen|unsere|unseren) (\w+ )?(erstattung|rückerstattung|geld)\b|\b(erstatten sie mir|mir|uns)\b",
+    r"\b(il mio|il nostro|la mia) (\w+ )?(rimborso|soldi|denaro)\b|\b(rimborsatemi|rimborsarmi|mi rimborsate)\b",
+    r"\b(o meu|a minha|o nosso|meu|minha) (\w+ )?(reembolso|estorno|dinheiro)\b|\b(devolvam-me|reembolsem-me|me devolvam|me reembolsem)\b",
+)
+_SENTENCE = re.compile(r"[^.?!\n]*[.?!]?")
+
+
+def _without_general_money_questions(text: str) -> str:
+    """The text without its questions about refunds in general (see `_CONDITION`) and about when a payment is taken."""
+    def general(m: re.Match[str]) -> str:
+        s = m.group(0)
+        asks = s.rstrip().endswith("?") or s.lstrip().startswith("¿") or bool(INDIRECT_QUESTION.search(s))
+        if not asks or _AMOUNT.search(s):
+            return s
+        refund_if = _REFUND_WORD.search(s) and _CONDITION.search(s) and not _MINE.search(s)
+        when_taken = PAYMENT_DATE.search(s) and not _PAST_PAYMENT.search(s) and not _WHY_OR_NOT.search(s)
+        return " " if refund_if or when_taken else s
+
+    return _SENTENCE.sub(general, text)
+
+
 def asks_for_own_money(text: str) -> bool:
     """A refund, a dispute, a specific charge, this customer's invoice or failed payment (not a policy or price question)."""
-    rest = _POLICY.sub(" ", text)
+    rest = _POLICY.sub(" ", _without_general_money_questions(text))
     return bool(BILLING_ASK.search(rest) or _NAMED_INVOICE.search(rest))
+
+
+# A short subject names the topic ("Refund", "Erstattung Abo"); it asks for something with a word that asks, a
+# number, a reply prefix, or a money ask other than the bare word ("Payment declined").
+_SUBJECT_ASKS = _rx(
+    r"\b(request\w*|please|pls|want|need|claim\w*|demand\w*|back|me|my|our|urgent|asap|now|again|twice|double|wrong|missing|still)\b|\d|!",
+    r"\b(solicit\w*|quiero|necesito|mi|mis|devol\w*|demande\w*|je veux|mon|ma|mes|anfrage|antrag|bitte|mein\w*|zurück|richiest\w*|voglio|mio|mia|pedido|quero|meu|minha|reclam\w*)\b",
+)
+MAX_TOPIC_SUBJECT_WORDS = 4
+# "Re: refund": a reply in a thread about this customer's own refund, not a topic.
+_REPLY_PREFIX = re.compile(r"^\s*(re|fw|fwd|aw|wg|tr|rv|r|enc|res|i)\s*:", re.I)
+
+
+def asks_for_own_money_in(subject: str, message: str) -> bool:
+    """`asks_for_own_money` of a ticket, where a subject that only names the topic ("Refund") does not turn a plain
+    question in the message ("how long do they take?") into a claim on this customer's money."""
+    if not asks_for_own_money(f"{subject}\n{message}".strip()):
+        return False
+    topic_only = (
+        bool(subject.strip()) and len(subject.split()) <= MAX_TOPIC_SUBJECT_WORDS and not _SUBJECT_ASKS.search(subject)
+        and not _REPLY_PREFIX.match(subject) and not asks_for_own_money(_REFUND_WORD.sub(" ", subject))
+    )
+    return not (topic_only and plain_question(message) and not asks_for_own_money(message))
 
 
 # What would happen *if* the account changed is a question: "if I close my account, do I keep my credit?"
@@ -321,6 +468,23 @@ _HYPOTHETICAL = _rx(
 def asks_for_account_change(text: str) -> bool:
     """Delete, close, rename, merge or transfer the account, or change its e-mail or owner (not what would happen if one did)."""
     return bool(ACCOUNT_CHANGE.search(_HYPOTHETICAL.sub(" ", text)))
+
+
+# Asking us to do something ("please", "can you", "I'd like"), as against asking how something works.
+REQUEST = _rx(
+    r"\b(can|could|may) (i|we) (get|have|receive|claim|be given)\b(?![^.?!]*\b(if|when|unless|as an?|for an?)\b)|\b(please|pls|plz|kindly)\b|\b(can|could|would|will) you\b(?! (tell|explain|let me know|show|confirm))|(?<!do )(?<!did )(?<!will )(?<!would )(?<!should )\bi('d| would|'m| am)? ?(like|want|need|wish|asking)\b(?! to (know|understand|find out|check whether))",
+    r"\b(por favor|porfa|quiero|quisiera|necesito|pueden|podéis|podrían|podrías)\b(?! (saber|entender))",
+    r"\b(s'il vous pla[iî]t|svp|stp|pouvez-vous|pourriez-vous|merci de|je (veux|voudrais|souhaite|souhaiterais|dois))\b(?! (savoir|comprendre))",
+    r"\b(bitte|können sie|könnten sie|ich (möchte|will|würde gern|brauche))\b(?! (wissen|erfahren))",
+    r"\b(per favore|per piacere|potete|potreste|vorrei|voglio)\b(?! (sapere|capire))",
+    r"\b(por favor|podem|poderiam|quero|queria|gostaria)\b(?! (de )?(saber|perceber|entender))",
+)
+
+
+def asks_how_about_account(text: str) -> bool:
+    """A how-to or a plain question about the account (how to log in, where a setting is, what happens to it), not a
+    request to change it (`asks_for_account_change`); a request or a report of what was lost is left to the model."""
+    return bool(HOW_TO.search(text)) or plain_question(text)
 
 
 def wants_a_person(text: str) -> str | None:
