@@ -49,3 +49,19 @@ def test_the_fingerprint_changes_when_one_article_does(tmp_path: Path) -> None:
     assert fingerprint(load_articles(tmp_path)) == before
     (tmp_path / "a.md").write_text("# A\n\ntext, edited")
     assert fingerprint(load_articles(tmp_path)) != before
+
+
+def test_an_index_split_by_another_chunker_version_is_stale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given an unchanged help centre
+    from worker.retrieval import sources
+    from worker.retrieval.sync import run
+
+    (tmp_path / "a.md").write_text("# A\n\ntext")
+    [article] = load_articles(tmp_path)
+    before, hash_before = fingerprint([article]), run.article_hash(article)
+    # when the chunker would split it differently
+    monkeypatch.setattr(sources, "CHUNKER_VERSION", sources.CHUNKER_VERSION + 1)
+    monkeypatch.setattr(run, "CHUNKER_VERSION", run.CHUNKER_VERSION + 1)
+    # then its index is stale and a sync splits the article again instead of reusing its chunks
+    assert fingerprint([article]) != before
+    assert run.article_hash(article) != hash_before

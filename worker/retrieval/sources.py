@@ -14,7 +14,7 @@ from pathlib import Path
 
 from worker.errors import ConfigError
 from worker.jsonl import iter_jsonl
-from worker.retrieval.chunking import Article, html_to_markdown
+from worker.retrieval.chunking import CHUNKER_VERSION, Article, html_to_markdown
 
 DEFAULT_LANGUAGE = "en"
 _LANG_DIR = re.compile(r"^[a-z]{2}(-[a-z]{2})?$")
@@ -88,8 +88,9 @@ def load_articles(source: Path) -> list[Article]:
 
 
 def fingerprint(articles: list[Article]) -> str:
-    """One hash of the whole help centre: an index built from another fingerprint is stale."""
-    h = hashlib.sha256()
+    """One hash of the whole help centre as this version of the chunker splits it: an index built from
+    another fingerprint is stale (so is one another chunker split, whose chunks a rebuild replaces)."""
+    h = hashlib.sha256(f"chunker {CHUNKER_VERSION}\x1e".encode())
     for a in sorted(articles, key=lambda a: (a.language, a.doc_id)):
         h.update(f"{a.language}\x1f{a.doc_id}\x1f{a.title}\x1f{a.body}\x1e".encode())
     return h.hexdigest()[:24]

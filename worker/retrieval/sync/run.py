@@ -33,7 +33,7 @@ from worker import keys
 from worker.errors import ConfigError, ProviderError, SyncFailed
 from worker.retrieval import index as ix
 from worker.retrieval import snapshot
-from worker.retrieval.chunking import Article, Passage, chunk_article
+from worker.retrieval.chunking import CHUNKER_VERSION, Article, Passage, chunk_article
 from worker.retrieval.retriever import provider_encoder
 from worker.retrieval.sources import fingerprint, load_articles
 from worker.retrieval.sync import intercom, status, zendesk
@@ -130,8 +130,8 @@ def _previous_index(store: snapshot.Store, meta: dict[str, Any] | None, index_di
 
 
 def article_hash(a: Article) -> str:
-    """What an article's chunks depend on: same hash, same chunks."""
-    return hashlib.sha256(f"{a.language}\x1f{a.doc_id}\x1f{a.title}\x1f{a.body}".encode()).hexdigest()[:16]
+    """What an article's chunks depend on (and the chunker's version): same hash, same chunks."""
+    return hashlib.sha256(f"{CHUNKER_VERSION}\x1f{a.language}\x1f{a.doc_id}\x1f{a.title}\x1f{a.body}".encode()).hexdigest()[:16]
 
 
 class _ReusingChunker:
