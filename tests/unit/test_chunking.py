@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from worker.retrieval.chunking import (
-    MAX_TOKENS,
-    Article,
-    chunk_article,
-    count_tokens,
-    html_to_markdown,
-    mark_plain_headings,
-    split_sections,
-)
+from worker.retrieval.chunking import MAX_TOKENS, Article, chunk_article, count_tokens, html_to_markdown, split_sections
 
 
 def _words(n: int, word: str = "lorem") -> str:
@@ -82,42 +74,3 @@ def test_content_hash_changes_with_the_text_and_only_then() -> None:
     b = chunk_article(Article("d", "T", "## S\n\nsame text"))[0]
     c = chunk_article(Article("d", "T", "## S\n\nother text"))[0]
     assert a.content_hash == b.content_hash != c.content_hash
-
-
-def test_a_plain_text_page_is_split_at_the_headings_its_export_kept() -> None:
-    # given a page exported as plain text: each heading is a short line over the paragraph it heads
-    body = (
-        "\n\nRenting a kayak \nYou can rent a kayak at any of our three lakes. Bring an ID.\n\n"
-        f"Prices and deposits \n{_words(60, 'price')}\n\nIf the kayak is damaged \n{_words(70, 'damage')}\n"
-    )
-    # when it is chunked
-    chunks = chunk_article(Article("kayaks", "Kayak rental", body))
-    # then every section is its own chunk, labelled with its heading
-    assert [c.section for c in chunks] == ["Prices and deposits", "If the kayak is damaged"]
-    assert "three lakes" in chunks[0].text and "price0" in chunks[0].text and "damage0" in chunks[1].text
-    assert "damage0" not in chunks[0].text
-
-
-@pytest.mark.parametrize(
-    "line",
-    [
-        "You can rent a kayak at any lake.",  # a sentence
-        "Bring the following:",  # introduces a list
-        "- Life jackets",  # a list item
-        "2. Pay the deposit",  # a numbered step
-        "| Boat | Price |",  # a table row
-        "This line is far too long to be a heading because it goes on and on about boats and lakes",
-    ],
-)
-def test_lines_that_are_not_headings_stay_text(line: str) -> None:
-    text = f"Intro paragraph.\n\n{line}\nThe next line of the same block."
-    assert mark_plain_headings(text) == text
-
-
-def test_plain_headings_are_only_looked_for_where_no_heading_is_marked() -> None:
-    marked = "# Kayaks\n\nRenting a kayak\nYou can rent one.\n"
-    assert mark_plain_headings(marked) == marked, "its author marked the headings"
-    assert mark_plain_headings("Intro.\n\nA lone short line\n\nText.") == "Intro.\n\nA lone short line\n\nText.", "heads nothing"
-    fenced = "Intro.\n\n```\nrun this\nand this\n```\n"
-    assert mark_plain_headings(fenced) == fenced
-    assert mark_plain_headings("Intro.\n\nOpening hours\nWe open at nine.") == "Intro.\n\n## Opening hours\nWe open at nine."

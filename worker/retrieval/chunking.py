@@ -19,18 +19,13 @@ from html.parser import HTMLParser
 
 # Bumped whenever the same article would be split differently: an index built by another version
 # is stale (sources.fingerprint) and a sync re-splits its unchanged articles (sync/run.article_hash).
-# 2: plain-text headings are found (mark_plain_headings).
-CHUNKER_VERSION = 2
+CHUNKER_VERSION = 1
 MIN_TOKENS = 120  # a section shorter than this is merged into the next one (or the previous, at the end)...
 MIN_OWN_TOKENS = 30  # ...unless it has its own heading and at least this much to say: then it is a topic of its own
 MAX_TOKENS = 400  # a section longer than this is cut at paragraph boundaries
 TARGET_TOKENS = 300  # the size the cuts aim for
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-PLAIN_HEADING_WORDS = 12  # a plain-text heading is a short line...
-_PLAIN_HEADING = re.compile(r"^[^\W_][^\n]*[^\s.,;:!?]$")  # ...that starts like a word (not a list item or a table
-# row) and ends without a sentence's punctuation (not a sentence, nor the line that introduces a list)
-_NUMBERED = re.compile(r"^\d+[.)]\s")  # a numbered step
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _WORDISH = re.compile(r"\w+|[^\w\s]", re.U)
 
@@ -75,41 +70,6 @@ class Passage:
     def content_hash(self) -> str:
         """Hash of everything that shapes this chunk's vectors: an unchanged hash is never re-embedded."""
         return hashlib.sha256(f"{self.language}\x1f{self.indexed_text}".encode()).hexdigest()[:24]
-
-
-def _plain_heading(line: str) -> bool:
-    line = line.strip()
-    return bool(_PLAIN_HEADING.match(line)) and len(line.split()) <= PLAIN_HEADING_WORDS and not _NUMBERED.match(line)
-
-
-def mark_plain_headings(text: str) -> str:
-    """Plain text (a page exported without markup) with its headings made `## ` lines.
-
-    Such an export keeps a page's headings as the first line of a block: a short line with no
-    sentence punctuation at its end, right above the paragraph it heads ("Opening hours\nWe open at
-    nine..."). Without them a long page is one headless section cut by size, and a chunk neither says
-    which part of the page it is nor keeps to one topic. Text that has any Markdown heading is left
-    as it is (its author marked the headings), and so are code blocks and a block's lone line.
-    """
-    lines = text.splitlines(keepends=True)
-    in_code = False
-    for line in lines:
-        if line.lstrip().startswith("```"):
-            in_code = not in_code
-        elif not in_code and _MD_HEADING.match(line.rstrip("\r\n")):
-            return text
-    out: list[str] = []
-    blank_before = True
-    in_code = False
-    for i, line in enumerate(lines):
-        if line.lstrip().startswith("```"):
-            in_code = not in_code
-        follows = i + 1 < len(lines) and lines[i + 1].strip() != ""
-        if not in_code and blank_before and follows and _plain_heading(line):
-            line = f"## {line.strip()}\n"
-        out.append(line)
-        blank_before = not line.strip()
-    return "".join(out)
 
 
 def split_sections(markdown: str) -> tuple[str, list[tuple[str, str]]]:
@@ -197,7 +157,7 @@ def _merge_small(sections: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 def chunk_article(article: Article) -> list[Passage]:
     """The article's chunks, in order, each carrying title and section heading."""
-    title, sections = split_sections(mark_plain_headings(article.body))
+    title, sections = split_sections(article.body)
     title = article.title or title or article.doc_id
     if not sections:
         return []
