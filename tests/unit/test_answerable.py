@@ -107,3 +107,13 @@ def test_the_typo_index_finds_exactly_what_comparing_with_every_ignored_word_fin
     brute = token in a._SHORT_TYPOS if len(token) <= 3 else (
         len(token) >= a.TYPO_MIN and any(len(w) >= a.TYPO_MIN - 1 and a.one_edit(token, w) for w in a._IGNORED))
     assert a._is_ignored_typo(token) == brute
+
+
+@given(st.lists(st.text(alphabet="abcdefghij", min_size=1, max_size=9), max_size=12), st.text(alphabet="abcdefghij", min_size=1, max_size=9))
+@settings(max_examples=60)
+def test_a_frozen_sections_memoised_stems_are_its_terms_truncations(words: list[str], term: str) -> None:
+    section = frozenset(words)
+    expected = {t for s in section for t in a.truncations(s)[1:]}
+    assert a.stems_of(section) == expected == a.stems_of(set(words))
+    # the gate reads the same from a frozen section as from a plain set
+    assert answerability(term, [section], IDF.get, UNKNOWN) == answerability(term, [set(words)], IDF.get, UNKNOWN)

@@ -108,3 +108,16 @@ def test_the_score_rises_with_what_the_sections_title_names_and_falls_with_what_
     [off] = searcher.search("Which vaccinations does my puppy need before boarding at the kennel?", k=1)
     assert off.uncovered > 0.5 and off.score < hit.score
     assert 0 <= off.score <= hit.score <= 1
+
+
+def test_a_chunks_terms_and_heading_are_built_once_and_are_the_index_terms(retriever: Retriever) -> None:
+    from worker.retrieval.analysis import terms
+
+    searcher = retriever.searcher
+    retriever.search("the csv export shows broken characters in Excel", k=3)
+    row = next(iter(searcher._row_terms))
+    vocab = searcher.index.counts.vocab
+    assert searcher._section_terms(row) == {vocab[j] for j in searcher.bm25.terms_of(row).tolist()}
+    assert searcher._section_terms(row) is searcher._section_terms(row)
+    p = searcher.index.passages[row]
+    assert searcher._heading_terms(row) == set(terms(f"{p.title}\n{p.section}"))

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from worker.retrieval.analysis import ALL_STOPWORDS, stem
 from worker.retrieval.language import detect
@@ -131,9 +132,23 @@ def _is_ignored_typo(token: str) -> bool:
     return any(one_edit(token, w) for k in _deletes(token) for w in _TYPO_KEYS.get(k, ()))
 
 
-def truncations(term: str) -> list[str]:
-    """`term` and the shorter forms it may be an inflection of."""
-    return [term] + [term[:-d] for d in range(1, INFLECTION + 1) if len(term) - d >= MIN_STEM]
+@lru_cache(maxsize=1 << 16)
+def truncations(term: str) -> tuple[str, ...]:
+    """`term` and the shorter forms it may be an inflection of (memoised: the help centre's terms come back on every ticket)."""
+    return (term, *(term[:-d] for d in range(1, INFLECTION + 1) if len(term) - d >= MIN_STEM))
+
+
+def stems_of(section: Collection[str]) -> frozenset[str]:
+    """The shorter forms of a section's terms (each term's truncations but itself); memoised for frozensets,
+    which the searcher keeps per section, so a section is expanded once per process, not once per ticket."""
+    if isinstance(section, frozenset):
+        return _frozen_stems(section)
+    return frozenset(t for s in section for t in truncations(s)[1:])
+
+
+@lru_cache(maxsize=1 << 14)
+def _frozen_stems(section: frozenset[str]) -> frozenset[str]:
+    return frozenset(t for s in section for t in truncations(s)[1:])
 
 
 _WORD_AFTER = re.compile(r"(?<![.!?¿¡:;\n\"“«(\-–])[ \t]+([^\W\d_][\w'’-]*)")
@@ -219,7 +234,7 @@ def answerability(
     """How much of `text` (or its `weigh`ed terms) the `sections` (each the set of its index terms) leave unmentioned."""
     weighed = weigh(text, idf, unknown_idf) if isinstance(text, str) else text
     have: set[str] = set().union(*sections) if sections else set()
-    stems = {t for s in have for t in truncations(s)[1:]}
+    stems: set[str] = set().union(*(stems_of(s) for s in sections)) if sections else set()  # = the stems of `have`
     total = uncovered_weight = 0.0
     uncovered: list[str] = []
     for term, w, known in weighed:
@@ -234,7 +249,7 @@ def answerability(
 def named_share(weighed: Weighed, heading: Collection[str]) -> float:
     """IDF-weighted share of a ticket's salient terms (`weigh`ed) that `heading` (the index terms of a section's
     title and heading) names: a section whose heading says what the ticket asks about is about it."""
-    stems = {t for s in heading for t in truncations(s)[1:]}
+    stems = stems_of(heading)
     total = sum(w for _, w, _ in weighed)
     named = sum(w for term, w, _ in weighed if any(t in heading for t in truncations(term)) or term in stems)
     return named / total if total > 0 else 0.0

@@ -103,6 +103,8 @@ class HybridSearcher:
         self.lang_of = [p.language for p in index.passages]
         self._articles = _ArticleLevel.of(index, self.doc_of, self.main_language)
         self._views: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._row_terms: dict[int, frozenset[str]] = {}  # filled as rows are retrieved (see _section_terms)
+        self._headings: dict[int, frozenset[str]] = {}
         for lang in langs:
             rows = np.asarray([i for i, pl in enumerate(self.lang_of) if pl in (lang, self.main_language)], np.int64)
             # The main language's view is usually every row: share the array instead of copying it.
@@ -177,15 +179,29 @@ class HybridSearcher:
 
     def answerability(self, query: str | Weighed, hits: list[Hit]) -> Answerability:
         """How much of `query` the top ANSWER_FROM hits' sections leave unmentioned, weighed by this index's IDF."""
-        vocab, bm25 = self.index.counts.vocab, self.bm25
-        sections = [{vocab[j] for j in bm25.terms_of(h.row).tolist()} for h in hits[:ANSWER_FROM]]
-        return answerability(query, sections, self._idf, bm25.max_idf)
+        sections = [self._section_terms(h.row) for h in hits[:ANSWER_FROM]]
+        return answerability(query, sections, self._idf, self.bm25.max_idf)
+
+    def _section_terms(self, row: int) -> frozenset[str]:
+        """The index terms of chunk `row`, built once per process (a ticket asks for three; the index is fixed)."""
+        got = self._row_terms.get(row)
+        if got is None:
+            vocab = self.index.counts.vocab
+            got = self._row_terms[row] = frozenset(vocab[j] for j in self.bm25.terms_of(row).tolist())
+        return got
+
+    def _heading_terms(self, row: int) -> frozenset[str]:
+        """The terms of chunk `row`'s title and heading, built once per process."""
+        got = self._headings.get(row)
+        if got is None:
+            p = self.index.passages[row]
+            got = self._headings[row] = frozenset(terms(f"{p.title}\n{p.section}"))
+        return got
 
     def named(self, query: str | Weighed, row: int) -> float:
         """How much of `query` the title and heading of chunk `row` name (weighed by this index's IDF)."""
-        p = self.index.passages[row]
         weighed = weigh(query, self._idf, self.bm25.max_idf) if isinstance(query, str) else query
-        return named_share(weighed, set(terms(f"{p.title}\n{p.section}")))
+        return named_share(weighed, self._heading_terms(row))
 
     def _idf(self, term: str) -> float | None:
         j = self.bm25.index.get(term)
