@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from worker.retrieval.answerable import proper_names, salient_terms
+from worker.retrieval.answerable import proper_names, salient_terms, weigh
 
 
 @pytest.mark.parametrize(
@@ -31,3 +31,10 @@ def test_a_name_the_help_centre_never_uses_is_not_salient_but_one_it_uses_is() -
 
     assert "munich" not in salient_terms("do you ship to Munich?", known)
     assert "canada" in salient_terms("do you ship to Canada?", known)
+
+
+def test_a_name_counts_only_when_the_help_centre_uses_the_word_itself_not_a_word_it_may_inflect() -> None:
+    idf = {"ship": 2.0, "seat": 3.0, "canada": 4.0}
+    weighed = [t for t, _, _ in weigh("do you ship to Seattle or Canada?", idf.get, 6.0)]
+    assert weighed == ["ship", "canada"]  # "seattle" is no form of "seat"
+    assert "seattle" in [t for t, _, _ in weigh("do you ship to seattle?", idf.get, 6.0)]  # written lower case: a word

@@ -121,3 +121,25 @@ def test_a_chunks_terms_and_heading_are_built_once_and_are_the_index_terms(retri
     assert searcher._section_terms(row) is searcher._section_terms(row)
     p = searcher.index.passages[row]
     assert searcher._heading_terms(row) == set(terms(f"{p.title}\n{p.section}"))
+
+
+@pytest.mark.parametrize(
+    ("typo", "clean"),
+    [
+        ("do you shpi to Canada?", "do you ship to Canada?"),
+        ("doyou deliver to Canada?", "do you deliver to Canada?"),
+        ("how do I expotr my projects to csv?", "how do I export my projects to csv?"),
+    ],
+)
+def test_a_misspelt_or_run_together_ticket_is_searched_as_its_correct_spelling(retriever: Retriever, typo: str, clean: str) -> None:
+    assert retriever.searcher.speller.normalise(typo) == clean
+    got, want = retriever.search(typo), retriever.search(clean)
+    assert [c.doc_id for c in got] == [c.doc_id for c in want]
+    assert [c.score for c in got] == [c.score for c in want]
+
+
+def test_a_ticket_in_another_language_than_the_help_centres_is_not_spelling_corrected(retriever: Retriever) -> None:
+    # a Portuguese or German word one letter from an English one is another word, not a typo of it
+    searcher = retriever.searcher
+    assert searcher.normalised("quero mudar a contta", "pt") == "quero mudar a contta"
+    assert searcher.normalised("do you shpi to Canada?", "en") == searcher.normalised("do you shpi to Canada?", None) == "do you ship to Canada?"

@@ -2,7 +2,7 @@
 
 Stop words of the languages customers write in are dropped (a Spanish "de" or German "die" says
 nothing about the topic), and English inflection is folded by a light suffix stripper ("exports",
-"exported", "exporting" -> "export"). Character n-grams (3-5, within words) make the dense side
+"exported", "exporting" -> "export"; "shipping", "shipment" -> "ship"). Character n-grams (3-5, within words) make the dense side
 robust to typos, compounds and cognates ("Passwort" shares most of its n-grams with "password").
 """
 
@@ -20,17 +20,28 @@ FOREIGN_STOPWORDS = frozenset(
 )
 ALL_STOPWORDS = STOPWORDS | FOREIGN_STOPWORDS
 CHAR_NGRAMS = (3, 5)
-_SUFFIXES = ("ing", "ed", "es", "s")
+_SUFFIXES = ("ments", "ment", "ing", "ed", "es", "s")
+_UNDOUBLE = frozenset("bdfgmnprt")  # a doubled final consonant an -ing/-ed adds ("shipping", "planned"); not l, s, z
 
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """A light English suffix strip: enough to meet "exports"/"exporting", too light to merge unrelated words."""
-    if word.isdigit():
+    """A light English suffix strip: enough to meet "exports"/"exporting" and "shipping"/"shipment"/"ships", too
+    light to merge unrelated words.
+
+    Inflections (-s, -es, -ed, -ing) and the noun-forming -ment(s) are stripped when at least four letters stay
+    ("payment", "comment" keep theirs); a consonant doubled before -ing/-ed is undoubled ("shipp" -> "ship").
+    Measured and left out: a final y written i to meet -ies plurals ("delivery"/"deliveries": our tickets, energy
+    and doc2dial lost answers), and Porter2 (snowballstemmer: folds "settings" into "set", "notification" into
+    "notif", and costs ~0.2 ms a word in pure Python)."""
+    if any(c.isdigit() for c in word):
         return word
     for suf in _SUFFIXES:
         if len(word) > len(suf) + 3 and word.endswith(suf):
-            return word[: -len(suf)]
+            base = word[: -len(suf)]
+            if suf in ("ing", "ed") and base[-1] == base[-2] and base[-1] in _UNDOUBLE:
+                base = base[:-1]
+            return base
     return word
 
 

@@ -45,7 +45,7 @@ GENERIC_WORDS = frozenset(
         "else", "even", "ever", "every", "everybody", "everyone", "everything", "exactly", "fine", "first", "follow", "following", "fw",
         "fwd", "fyi", "gets", "getting", "give", "given", "go", "goes", "going", "gone", "gonna", "good", "great", "guess", "guy",
         "guys", "happen", "happened", "happens", "having", "hello", "help", "helped", "helping", "here", "hey", "hi", "hope",
-        "hopefully", "however", "i'd", "i'll", "i've", "idea", "instead", "it'll", "kind", "kindly", "know", "knows", "last", "later",
+        "hopefully", "however", "u", "ur", "i'd", "i'll", "i've", "idea", "instead", "it'll", "kind", "kindly", "know", "knows", "last", "later",
         "let", "let's", "like", "likely", "little", "lol", "look", "looked", "looking", "lot", "lots", "made", "make", "makes",
         "making", "many", "maybe", "mean", "means", "might", "mine", "minute", "minutes", "month", "months", "more", "morning", "much",
         "must", "need", "needed", "needs", "never", "next", "nice", "night", "nothing", "now", "obviously", "often", "ok", "okay",
@@ -88,6 +88,7 @@ FOREIGN_GENERIC_WORDS = frozenset(
     dá há""".split()  # noqa: SIM905 (a word list reads better as words)
 )
 _IGNORED = ALL_STOPWORDS | GENERIC_WORDS | FOREIGN_GENERIC_WORDS
+IGNORED_WORDS = _IGNORED  # words that never name a ticket's topic, in every supported language
 _SHORT_TYPOS = frozenset(w[:i] + w[i + 1] + w[i] + w[i + 2 :] for w in _IGNORED if len(w) <= 3 for i in range(len(w) - 1))
 
 
@@ -170,20 +171,24 @@ def proper_names(text: str) -> frozenset[str]:
     return frozenset(t for w in capital for t in tokens(w))
 
 
-def salient_terms(text: str, known: Callable[[str], bool]) -> list[str]:
+def salient_terms(text: str, known: Callable[[str], bool], used: Callable[[str], bool] | None = None) -> list[str]:
     """The ticket's content terms, distinct, in order, as the index spells them (stemmed).
 
     Dropped: stop words of every supported language, GENERIC_WORDS, one-letter words, anything with a
     digit (order numbers, dates, sizes), and, among words the help centre never uses (`known` says
     which), misspellings of the dropped words and proper names: a place, a person or a shop the
-    answer does not depend on ("do you ship to Munich?" is a question about shipping)."""
+    answer does not depend on ("do you ship to Munich?" is a question about shipping). A name counts when the
+    help centre uses the word itself (`used`; default `known`), not merely a word it may be an inflection of
+    ("Seattle" is no form of "seat")."""
     out: dict[str, None] = {}
     names = proper_names(text)
     for token in tokens(text):
         if len(token) < 2 or token in _IGNORED or any(c.isdigit() for c in token):
             continue
         term = stem(token)
-        if not known(term) and (_is_ignored_typo(token) or token in names):
+        if token in names and not (used or known)(term):
+            continue
+        if not known(term) and _is_ignored_typo(token):
             continue
         out.setdefault(term, None)
     return list(out)
@@ -219,7 +224,7 @@ def weigh(text: str, idf: Callable[[str], float | None], unknown_idf: float) -> 
     the help centre never uses it (it then weighs `unknown_idf`, the rarest possible). Computed once per ticket."""
     known = _Known(idf)
     out: Weighed = []
-    for term in salient_terms(text, known):
+    for term in salient_terms(text, known, lambda t: idf(t) is not None):
         idf_t = known.weight(term)
         out.append((term, unknown_idf if idf_t is None else idf_t, idf_t is not None))
     return out

@@ -19,6 +19,10 @@ When the ticket's salient terms are mostly in none of the top sections (answerab
 centre does not answer it however well the rest matched: every hit's score is then 0 (a hard rule on
 top of the answerability model, which weighs the same share).
 
+Spelling: a query in the help centre's main language is first written as the help centre spells it
+(spelling.py: "shpi" -> "ship", "doyou" -> "do you"), so BM25, the dense vector and the answerability weighing
+all see the corrected words; a word of another language is never taken for a typo of an English one.
+
 Languages: a query searches the chunks of its own language (when the help centre has that
 language) and of the help centre's main language; an article that exists in the customer's
 language is returned in it. The hard answerability rule runs on queries in the main language (or an
@@ -39,6 +43,7 @@ from worker.retrieval.analysis import terms
 from worker.retrieval.answerable import Answerability, Weighed, answerability, named_share, weigh
 from worker.retrieval.index import Index
 from worker.retrieval.lexical import BM25, TermCounts
+from worker.retrieval.spelling import Speller
 
 RRF_K = 60
 DEPTH = 64  # chunks taken from each signal before fusion
@@ -53,7 +58,7 @@ ANSWER_FROM = 2  # top sections that must mention the ticket's salient terms (th
 # holds, the share of the ticket's salient terms that none of the top sections holds, the share its
 # title and heading name, and its cosine lead over the next article.
 FEATURES = ("cosine", "coverage", "uncovered", "named", "margin")
-CALIBRATION: tuple[float, ...] = (4.915, 2.66, -1.423, 0.775, 0.97, -5.223)
+CALIBRATION: tuple[float, ...] = (4.944, 2.815, -1.266, 0.968, 0.976, -5.451)
 
 
 def confidence(features: tuple[float, ...], weights: tuple[float, ...] = CALIBRATION) -> float:
@@ -96,6 +101,8 @@ class HybridSearcher:
         self.uncovered_max = uncovered_max
         self.index = index
         self.bm25 = BM25(index.counts)
+        df = np.diff(self.bm25.post_ptr).tolist()
+        self.speller = Speller({t: df[j] for t, j in self.bm25.index.items()})
         langs = Counter(p.language for p in index.passages)
         self.main_language = langs.most_common(1)[0][0] if langs else "en"
         self.doc_ids: dict[str, int] = {}
@@ -123,6 +130,7 @@ class HybridSearcher:
         if not self.index.passages:
             return []
         rows, vectors = self.view(language)
+        query = self.normalised(query, language)
         ids, unknown = self.bm25.query_terms(query)
         lex_all = self.bm25.scores(ids)
         lex = lex_all if len(rows) == len(lex_all) else lex_all[rows]
@@ -168,6 +176,11 @@ class HybridSearcher:
         if not gaps.salient or (self.checks(language, out[0]) and gaps.unanswerable(self.uncovered_max)):
             out = [replace(h, score=0.0) for h in out]  # a ticket that names nothing matched on its filler
         return out
+
+    def normalised(self, query: str, language: str | None) -> str:
+        """`query` with its typos and run-together words written as this help centre spells them (spelling.py); a
+        query in another language than the main one is left as written (its words are not typos of English ones)."""
+        return self.speller.normalise(query) if (language or self.main_language) == self.main_language else query
 
     def checks(self, language: str | None, top: Hit) -> bool:
         """Whether the hard answerability rule can judge this query: it is in the main language (or an unknown one).
