@@ -139,3 +139,19 @@ def test_an_index_directory_that_cannot_be_written_still_yields_a_working_retrie
         r = build_retriever(help_copy, settings)
     assert r.search("reset my password")[0].doc_id == "password-reset"
     assert any("serving it from memory" in rec.getMessage() for rec in caplog.records)
+
+
+def test_an_index_built_by_another_chunker_or_analysis_version_is_rebuilt_whole(help_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given an index built and saved by an older version of the chunker and the term analysis
+    from worker.retrieval import chunking, sources
+
+    for module in (chunking, sources):
+        monkeypatch.setattr(module, "CHUNKER_VERSION", chunking.CHUNKER_VERSION - 1)
+    _, first, path, _ = sync_index(help_copy, tmp_path / "idx")
+    assert first is not None and first.embedded == first.chunks
+    # when this version syncs the same, unchanged articles
+    monkeypatch.undo()
+    index, report, _, fresh = sync_index(help_copy, tmp_path / "idx")
+    # then no chunk's old vector or old term counts is kept, and the local basis is fitted again
+    assert fresh and report is not None
+    assert report.reused == 0 and report.embedded == report.chunks and report.refit

@@ -69,8 +69,9 @@ class Passage:
 
     @property
     def content_hash(self) -> str:
-        """Hash of everything that shapes this chunk's vectors: an unchanged hash is never re-embedded."""
-        return hashlib.sha256(f"{self.language}\x1f{self.indexed_text}".encode()).hexdigest()[:24]
+        """Hash of everything that shapes this chunk's vectors and index terms (the chunker and analysis version
+        included): an unchanged hash is never re-embedded nor re-counted."""
+        return hashlib.sha256(f"{CHUNKER_VERSION}\x1f{self.language}\x1f{self.indexed_text}".encode()).hexdigest()[:24]
 
 
 def split_sections(markdown: str) -> tuple[str, list[tuple[str, str]]]:
