@@ -74,6 +74,14 @@ def test_every_reason_that_fired_is_recorded_not_just_the_first() -> None:
     assert len(d.reasons) == len(set(d.reasons))
 
 
+@pytest.mark.parametrize(("classification", "reason"), [(cls("faq", urgency="high"), esc.HIGH_URGENCY), (cls("bug", frustrated=True), esc.FRUSTRATION)])
+def test_a_hard_escalation_is_not_said_to_lack_docs_it_never_searched(classification: Classification, reason: str) -> None:
+    # given an urgent question or a frustrated bug report: classify -> escalate, nothing retrieved, no draft
+    d = decide(ticket(), classification, [], None, policy=POLICY, context=Context(topic_count=3))
+    # then its reasons are what is true of it (the hard one, and the conversation's), not "no relevant docs"
+    assert d.action == "escalate" and d.reasons == [reason, esc.REPEAT_TOPIC]
+
+
 @pytest.mark.parametrize(
     ("text", "injected"),
     [

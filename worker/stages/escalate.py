@@ -213,6 +213,10 @@ def human_owner(t: Ticket, c: Classification, chunks: Sequence[Chunk], d: Draft 
     return HUMAN_OWNS if x.human_owner else None
 
 
+# Rules that judge the retrieved sections and the draft: a hard escalation never searched nor drafted (it went
+# classify -> escalate), so they would report what did not happen ("no relevant docs" for a ticket never searched).
+ANSWER_RULES: frozenset[Rule] = frozenset({no_docs, bug_without_fix, uncertain_draft, ungrounded_draft, reveals_instructions, wrong_language})
+
 SOFT_RULES: tuple[Rule, ...] = (
     no_docs,
     bug_without_fix,
@@ -243,6 +247,8 @@ def decide(
         return Decision(action="escalate", reasons=[reason, *extra])
     reasons = hard_reasons(cls, ticket)
     for rule in SOFT_RULES:
+        if reasons and rule in ANSWER_RULES:
+            continue
         r = rule(ticket, cls, chunks, draft, policy, context)
         if r and r not in reasons:
             reasons.append(r)
