@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from worker.retrieval.analysis import stem, terms
-from worker.retrieval.spelling import Speller, deletes, swapped
+from worker.retrieval.answerable import deletes, swapped
+from worker.retrieval.spelling import Speller
 
 # index terms (stems, as the index holds them) -> chunks that hold them
 DF = {stem(w): n for w, n in {

@@ -99,10 +99,7 @@ def one_edit(a: str, b: str) -> bool:
     if abs(len(a) - len(b)) > 1:
         return False
     if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        if len(diff) == 1:
-            return True
-        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1 or swapped(a, b)
     short, long = (a, b) if len(a) < len(b) else (b, a)
     i = 0
     while i < len(short) and short[i] == long[i]:
@@ -110,8 +107,16 @@ def one_edit(a: str, b: str) -> bool:
     return short[i:] == long[i + 1 :]
 
 
-def _deletes(word: str) -> set[str]:
-    """`word` and every string one deleted letter away from it."""
+def swapped(a: str, b: str) -> bool:
+    """Whether `a` and `b` differ by one swap of neighbouring letters."""
+    if len(a) != len(b):
+        return False
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+
+
+def deletes(word: str) -> set[str]:
+    """`word` and every string one deleted letter away from it (the symmetric-delete keys)."""
     return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
@@ -120,7 +125,7 @@ def _deletes(word: str) -> set[str]:
 # with the few words under its own keys instead of all of them (this check runs on every ticket).
 _TYPO_KEYS: dict[str, tuple[str, ...]] = {}
 for _w in sorted(w for w in _IGNORED if len(w) >= TYPO_MIN - 1):
-    for _k in _deletes(_w):
+    for _k in deletes(_w):
         _TYPO_KEYS[_k] = (*_TYPO_KEYS.get(_k, ()), _w)
 
 
@@ -130,7 +135,7 @@ def _is_ignored_typo(token: str) -> bool:
         return token in _SHORT_TYPOS
     if len(token) < TYPO_MIN:
         return False
-    return any(one_edit(token, w) for k in _deletes(token) for w in _TYPO_KEYS.get(k, ()))
+    return any(one_edit(token, w) for k in deletes(token) for w in _TYPO_KEYS.get(k, ()))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -140,11 +145,9 @@ def truncations(term: str) -> tuple[str, ...]:
 
 
 def stems_of(section: Collection[str]) -> frozenset[str]:
-    """The shorter forms of a section's terms (each term's truncations but itself); memoised for frozensets,
-    which the searcher keeps per section, so a section is expanded once per process, not once per ticket."""
-    if isinstance(section, frozenset):
-        return _frozen_stems(section)
-    return frozenset(t for s in section for t in truncations(s)[1:])
+    """The shorter forms of a section's terms (each term's truncations but itself); memoised, since the searcher
+    keeps each section's terms as one frozenset, so a section is expanded once per process, not once per ticket."""
+    return _frozen_stems(section if isinstance(section, frozenset) else frozenset(section))
 
 
 @lru_cache(maxsize=1 << 14)

@@ -52,7 +52,7 @@ ANSWER_FROM = 2  # top sections that must mention the ticket's salient terms (th
 # The answerability model: a logistic regression (scikit-learn, C=1) of "this article answers the
 # ticket", fitted by `ticketflow eval-retrieval --calibrate` (worker/retrieval/calibrate.py) on the
 # team's own data only: our questions and tickets against our help centre (positive when the top
-# article is the gold one), our tickets of twelve other invented products asked of it, and our
+# article is the gold one), our tickets of twenty other invented products asked of it, and our
 # questions asked with their gold article left out (negative). Features, each on a help-centre-free
 # scale: dense cosine of the article's best chunk, the IDF-weighted share of the query's terms it
 # holds, the share of the ticket's salient terms that none of the top sections holds, the share its
@@ -211,9 +211,8 @@ class HybridSearcher:
             got = self._headings[row] = frozenset(terms(f"{p.title}\n{p.section}"))
         return got
 
-    def named(self, query: str | Weighed, row: int) -> float:
-        """How much of `query` the title and heading of chunk `row` name (weighed by this index's IDF)."""
-        weighed = weigh(query, self._idf, self.bm25.max_idf) if isinstance(query, str) else query
+    def named(self, weighed: Weighed, row: int) -> float:
+        """How much of a query's `weigh`ed terms the title and heading of chunk `row` name (by this index's IDF)."""
         return named_share(weighed, self._heading_terms(row))
 
     def _idf(self, term: str) -> float | None:

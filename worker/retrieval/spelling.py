@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from worker.retrieval.analysis import stem
-from worker.retrieval.answerable import GENERIC_WORDS, IGNORED_WORDS, one_edit, proper_names
+from worker.retrieval.answerable import GENERIC_WORDS, IGNORED_WORDS, deletes, one_edit, proper_names, swapped
 from worker.text import STOPWORDS
 
 EDIT_MIN = 6  # tokens this long may be corrected by any one edit ("exist" is not a typo of "exit")
@@ -46,19 +46,6 @@ DERIVATIONS = tuple(sorted(("ations", "ation", "ments", "ment", "ances", "ance",
 CACHE_MAX = 50_000
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.U)
-
-
-def deletes(word: str) -> set[str]:
-    """`word` and every string one deleted letter away from it (the symmetric-delete keys)."""
-    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
-
-
-def swapped(a: str, b: str) -> bool:
-    """Whether `a` and `b` differ by one swap of neighbouring letters."""
-    if len(a) != len(b):
-        return False
-    diff = [i for i in range(len(a)) if a[i] != b[i]]
-    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
 
 
 class Speller:

@@ -41,7 +41,6 @@ def run_inline(
     k: int,
     policy: Policy,
     topics: TopicCounter,
-    hard_escalation_draft: bool = True,
 ) -> TicketResult:
     """The stages in this process, on the route the tasks take (the eval harness's path)."""
     state = do_classify(state, provider)
@@ -52,7 +51,6 @@ def run_inline(
         state = do_generate(state, provider)
         state.stages.append("generate")
     state = do_escalate(state, policy, Context(topic_count=topic_count(state, topics)))
-    if hard_escalation_draft:
-        state = head_start(state, retriever, k, policy.min_score)
+    state = head_start(state, retriever, k, policy.min_score)
     state.stages.append("escalate")
     return state
