@@ -124,6 +124,8 @@ def register(app: typer.Typer) -> None:
                                                           help="Labelled tickets (JSONL): fit the answerability model and threshold on them and QUESTIONS.")] = None,
         negatives: Annotated[Path | None, typer.Option("--negatives", exists=True, dir_okay=False,
                                                        help="With --calibrate: tickets of other products (JSONL), none of which DOCS answers.")] = None,
+        centres: Annotated[Path | None, typer.Option("--centres", exists=True, file_okay=False,
+                                                     help="With --calibrate: a folder of training help centres (corpus/train) to fit on beside DOCS.")] = None,
     ) -> None:
         """hit@1, hit@3 and MRR@10 of the hybrid retrieval, its two signals alone, and a plain BM25 baseline."""
         from worker.retrieval import index as ix
@@ -140,9 +142,13 @@ def register(app: typer.Typer) -> None:
         searcher = HybridSearcher(index)
         report: dict[str, Any] = {"docs": str(docs), "questions_file": str(questions), **evaluate(searcher, articles, qs)}
         if calibrate_on is not None:
-            from worker.retrieval.calibrate import calibrate
+            from worker.retrieval.calibrate import Centre, calibrate, calibrate_centres, training_centres
 
-            report["calibration"] = calibrate(searcher, articles, calibrate_on, qs, negatives)
+            if centres is None:
+                report["calibration"] = calibrate(searcher, articles, calibrate_on, qs, negatives)
+            else:
+                own = Centre(docs.name, articles, qs, tickets=calibrate_on)
+                report["calibration"] = calibrate_centres([own, *training_centres(centres)], negatives)
         _metrics_table(report, f"retrieval over {report['articles']} articles ({report['chunks']} chunks), {report['questions']} questions")
         for name in ("hit_at_1", "hit_at_3", "mrr_at_10"):
             delta = report["hybrid"][name] - report["bm25_baseline"][name]
@@ -158,6 +164,8 @@ def register(app: typer.Typer) -> None:
             rec = c["recommended"]
             typer.echo(f"  recommended (lowest answering <= 5% of other-domain tickets): {rec['threshold']}: keeps {rec['answerable_kept']:.1%}, "
                        f"other-domain answered {rec['other_domain_answered']:.1%}")
+            for name, rates in c.get("per_centre", {}).items():
+                typer.echo(f"    {name} (held out of the fit): " + ", ".join(f"{k} {v:.1%}" for k, v in rates.items()))
         _write_json(json_path, report)
 
     @app.command("bench-retrieval")
