@@ -70,7 +70,8 @@ class LocalProvider:
         # "I have a few questions about ...", "I'd like information on ...": asked to be told something, and nothing
         # else asked for (a person, money, an account change) or said (harm, anger). The general model reads such pleas
         # as a request for a person and as frustration; their words, not their phrasing, decide.
-        information = general and not (person or own_money or account_change or said) and sig.asks_for_information(text)
+        leans_to_person = intent != "faq" or frustrated or sum(p_intent[i] for i in lc.HUMAN_INTENTS) >= self.models.human_p
+        information = general and leans_to_person and not (person or own_money or account_change or said) and sig.asks_for_information(text)
         if information:
             signals = [s for s in signals if s != "frustration_model"] + ["information_request"]
             frustrated = False

@@ -96,7 +96,7 @@ _SAFEGUARD = _rx(
 def security_incident(text: str) -> bool:
     """Security or fraud on this customer's side (an account taken over, a payment they never made, a card stolen),
     not a safeguard asked about by name (see `_SAFEGUARD`)."""
-    return bool(SECURITY.search(_SAFEGUARD.sub(" ", text)))
+    return bool(SECURITY.search(text)) and bool(SECURITY.search(_SAFEGUARD.sub(" ", text)))
 
 
 BLOCKED_NOW = _rx(
@@ -487,9 +487,9 @@ def asks_for_information(text: str) -> bool:
     help centre may answer. Not when it is about this customer's own bill or payment, the end of their account, or
     chases an earlier request. The caller still weighs what else the text asks for (a person, money, an account
     change) or says (harm, anger)."""
-    if _OWN_BILL.search(text) or _ACCOUNT_ENDING.search(text) or _CHASING.search(text):
+    if not (INFO_REQUEST.search(text) or INDIRECT_QUESTION.search(text) and plain_question(text)):
         return False
-    return bool(INFO_REQUEST.search(text)) or bool(INDIRECT_QUESTION.search(text)) and plain_question(text)
+    return not (_OWN_BILL.search(text) or _ACCOUNT_ENDING.search(text) or _CHASING.search(text))
 
 
 # Who is speaking: a sum with one of these is a sum this customer paid or was asked for.
