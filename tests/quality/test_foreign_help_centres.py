@@ -49,9 +49,12 @@ def _run(provider: LocalProvider, tickets: Path, help_centre: Path, *, out_of_sc
 # mobility 0.850 / 0.606 / 0.019 (20 answers: the two more answered include an Italian refund question answered from
 # the Italian pricing article, since the refund article has no Italian version), ticketing 0.800 / 0.646, council
 # 0.947 / 0.657. The issue's target for the right article is 0.80.
+# Information requests and replacement cards stay questions (issue #13): mobility 0.857 / 0.577 (21 answers: the one
+# more is a French question about a monthly pass renewing, answered from the right French article; its reply shares
+# no word with the English gold span, so it scores 0 there); the others unchanged.
 DOMAINS = [
     ("energy", 0.84, 0.52, 0.05, 0.15),
-    ("mobility", 0.84, 0.58, 0.05, 0.15),
+    ("mobility", 0.84, 0.55, 0.05, 0.15),
     ("ticketing", 0.78, 0.5, 0.05, 0.22),
     ("council", 0.9, 0.65, 0.05, 0.22),
 ]

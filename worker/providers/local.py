@@ -64,12 +64,20 @@ class LocalProvider:
         signals: list[str] = ["frustration_model"] if frustrated else []
         own_money = sig.asks_for_own_money_in(clean(ticket.subject or "")[:MAX_RULE_CHARS], clean(ticket.message)[:MAX_RULE_CHARS])
         account_change = sig.asks_for_account_change(text)
-        if intent == "bug" and sig.QUESTION.search(text) and not sig.FAILURE.search(text):
-            intent = "faq"
-            signals.append("question_without_failure")
-        harm = harm_now or sig.PROFANITY.search(text) or sig.FRUSTRATION.search(text) or sig.shouts_a_word(ticket.message[:MAX_RULE_CHARS]) or frustrated
+        said = harm_now or sig.PROFANITY.search(text) or sig.FRUSTRATION.search(text) or sig.shouts_a_word(ticket.message[:MAX_RULE_CHARS])
+        person = sig.wants_a_person(text)
+        general = self.models.escalate_alone_p > 0  # the bundled model, which has not learnt this help centre's words
+        # "I have a few questions about ...", "I'd like information on ...": asked to be told something, and nothing
+        # else asked for (a person, money, an account change) or said (harm, anger). The general model reads such pleas
+        # as a request for a person and as frustration; their words, not their phrasing, decide.
+        leans_to_person = intent != "faq" or frustrated or sum(p_intent[i] for i in lc.HUMAN_INTENTS) >= self.models.human_p
+        information = general and leans_to_person and not (person or own_money or account_change or said) and sig.asks_for_information(text)
+        if information:
+            signals = [s for s in signals if s != "frustration_model"] + ["information_request"]
+            frustrated = False
+        harm = said or frustrated
         human = {i: p_intent[i] for i in lc.HUMAN_INTENTS}
-        if intent == "escalate" and not harm and p_intent["escalate"] < self.models.escalate_alone_p:
+        if intent == "escalate" and not harm and (information or p_intent["escalate"] < self.models.escalate_alone_p):
             # no signal of what escalate means: the next reading decides (a lean to billing or account still goes to a person)
             rest = {i: p for i, p in p_intent.items() if i != "escalate"}
             intent = max(rest, key=rest.__getitem__)
@@ -78,12 +86,14 @@ class LocalProvider:
             signals.append("escalate_without_signal")
         elif not harm and self.models.escalate_alone_p > 0:
             human.pop("escalate")  # for the threshold below: an escalation needs its signal, a general model's lean is not enough
-        if intent in ("faq", "bug") and sum(human.values()) >= self.models.human_p and not sig.asks_about_prices(text):
+        if intent == "bug" and (information or sig.QUESTION.search(text)) and not sig.FAILURE.search(text):
+            intent = "faq"
+            signals.append("question_without_failure")
+        if intent in ("faq", "bug") and sum(human.values()) >= self.models.human_p and not (information or sig.asks_about_prices(text)):
             # the model leans to a person more than the chosen threshold allows an answer for
             intent = max(human, key=human.__getitem__)
             confidence = human[intent]
             signals.append("human_intent_probability")
-        person = sig.wants_a_person(text)
         if person:
             intent, confidence = "escalate", 1.0
             signals.append(person)
@@ -93,14 +103,15 @@ class LocalProvider:
         elif intent in ("faq", "bug") and account_change:
             intent = "account"
             signals.append("account_change")
-        elif intent == "billing" and not own_money and (sig.asks_about_prices(text) or sig.MEANING_QUESTION.search(text) or sig.plain_question(text)):
-            # prices, fees, payment methods, top-ups, limits, what a line on the bill means: a question the help centre may answer
+        elif intent == "billing" and not own_money and (information or sig.asks_about_prices(text) or sig.MEANING_QUESTION.search(text) or sig.plain_question(text)
+                                                         or sig.asks_for_replacement(text)):
+            # prices, fees, payment methods, top-ups, limits, what a line on the bill means, a card to replace: a question the help centre may answer
             intent, confidence = "faq", p_intent["faq"] + p_intent["billing"]
             signals.append("money_question")
-        elif intent == "account" and not account_change and sig.asks_how_about_account(text) and not sig.SECURITY.search(text):
+        elif intent == "account" and not account_change and (information or sig.asks_how_about_account(text)) and not sig.security_incident(text):
             intent, confidence = "faq", p_intent["faq"] + p_intent["account"]
             signals.append("account_how_to")
-        if sig.SECURITY.search(text):
+        if sig.security_incident(text):
             urgency = "high"
             signals.append("security")
         if sig.SAFETY.search(text) or sig.vulnerable_without_essentials(text):

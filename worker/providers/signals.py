@@ -79,6 +79,26 @@ SECURITY = _rx(
     r"\b(frode|truffa|rubat[oa]|hackerat[oa]|non riconosco|non autorizzat[oa]|furto d'identità)",
     r"\b(fraude|golpe|roubad[oa]|hackead[oa]|clonad[oa]|não reconheço|não autorizad[oa])",
 )
+# A safeguard named as a product or a service ("a fraud alert on my credit file", "theft cover", "la protection contre
+# la fraude"): the words of an incident used as the name of a thing one asks about. Taken out before `SECURITY` is
+# looked for; an incident told around it ("a fraud alert about a payment I never made") still reads as one.
+_SAFEGUARD = _rx(
+    r"\b(anti-?fraud|fraud|scam|identity theft|theft|phishing|hacking)[- ](alerts?|warnings?|protection|prevention|detection|monitoring|insurance|cover(age)?|"
+    r"awareness|guarantee|policy|policies|department|team|unit|hotline|checks?|screening|filters?|freezes?|tips|advice|settings?)\b",
+    r"\b(alertas?|avisos?|protecci(ón|ones)|prevenci(ón|ones)|seguros?|departamento|equipo) (contra (el |los )?|de |anti)(fraudes?|estafas?|robos?|suplantación)\b|\bantifraude\b",
+    r"\b(alertes?|protection|prévention|assurance|service|cellule) (contre (la |les )?|anti-?|de |à la )?(fraudes?|escroqueries?|vols?|usurpation)\b",
+    r"\b(betrugs|diebstahl|identitätsdiebstahl)(warnung|schutz|prävention|versicherung|abteilung|hinweis|meldung)\w*|\b(schutz|versicherung) (vor|gegen) (betrug|diebstahl)\b",
+    r"\b(avvis[oi]|allert[ae]|protezione|prevenzione|assicurazione|ufficio) (contro (la |le |il )?|anti-?|di |per )?(frod[ei]|truff[ae]|furt[oi])\b|\bantifrode\b",
+    r"\b(alertas?|avisos?|proteç(ão|ões)|prevenç(ão|ões)|seguros?|departamento) (contra (a |o )?|de |anti-?)(fraudes?|golpes?|roubos?|furtos?)\b",
+)
+
+
+def security_incident(text: str) -> bool:
+    """Security or fraud on this customer's side (an account taken over, a payment they never made, a card stolen),
+    not a safeguard asked about by name (see `_SAFEGUARD`)."""
+    return bool(SECURITY.search(text)) and bool(SECURITY.search(_SAFEGUARD.sub(" ", text)))
+
+
 BLOCKED_NOW = _rx(
     r"\b(i'm|i am|we're|we are) (standing |stuck |waiting )?(at|outside|in front of) (the |my |our )?(gate|door|reception|front desk|counter|check-?in|airport|station|apartment|hotel|entrance)\b|\blocked (inside|in)\b",
     r"\b(broke(n)? down|breakdown) (on|in|at) the (motorway|highway|road|freeway)\b|\b(averiad[oa]|en panne|liegengeblieben|in panne|avariad[oa])\b",
@@ -287,6 +307,7 @@ ACCOUNT_CHANGE = _rx(
     r"\b(chang\w*|updat\w*|edit\w*|modif\w*|correct\w*|rename|renaming)\b[\w ,']{0,25}\b(e-?mail( address)?|owner(ship)?|user ?name|account holder|name on (the|my|our) account|login e-?mail|admin)\b",
     rf"\b(chang\w*|updat\w*|edit\w*|modif\w*|correct\w*){_BETWEEN}(\s+[\w-]+)?\s+{_ACCOUNT_NOUN}\b(?! (language|settings?|picture|photo|theme|colou?r|notifications?))",
     r"\baccount (deletion|removal|termination|cancell?ation|closure|closing|deactivation|erasure|merger?|transfer)s?\b|\bownership transfer\b|\btransfer (the )?ownership\b",
+    rf"\b(deletion|removal|termination|cancell?ation|closure|closing|deactivation|erasure) of{_BETWEEN}(\s+[\w-]+)?\s+{_ACCOUNT_NOUN}s?\b",
     r"\b(date of birth|birth ?date|fecha de nacimiento|date de naissance|geburtsdatum|data di nascita|data de nascimento)\b[^.?!]{0,40}"
     r"\b(wrong|mistake|incorrect|correct\w*|chang\w*|equivocad[oa]|err[oó]ne[oa]|corregir|cambiar|fausse|erron\w*|corriger|modifier|falsch|korrigier\w*|änder\w*|"
     r"sbagliat[oa]|errat[oa]|corregg\w*|cambiare|errad[oa]|corrigir|alterar|mudar)\b"
@@ -361,6 +382,116 @@ INDIRECT_QUESTION = _rx(
     r"\buna domanda\b|\bmi (chiedevo|chiedo)\b|\b(vorrei|volevo|voglio|mi piacerebbe) (sapere|chiedere)\b|\b(potete|potreste|può|potrebbe) (dirmi|spiegarmi|indicarmi)\b|\bmi sapete dire\b",
     r"\buma (pergunta|dúvida)\b|\b(gostaria|queria) (de )?perguntar\b|\b(gostaria|queria|quero|preciso) (de )?saber\b|\b(podem|poderiam|pode|poderia) (dizer-me|explicar-me|indicar-me|me dizer|me explicar)\b",
 )
+# A request for information put as a statement: "I have a few questions about the loyalty scheme", "I'd like more
+# information on group lessons", "I need help understanding the contract", "can you help me with the size guide?".
+# It asks to be told something, not for a person, a payment or a change; whether it also asks for one of those is
+# decided by those signals (see `asks_for_information`).
+_ABOUT = r"(about|on|regarding|re|concerning|related (to|on)|relating to|around|with|for|into|in)"
+INFO_REQUEST = _rx(
+    r"\b(i|we)( have|'ve| had|'ve got| got)( got)? (a |one |some |a few |few |several |many |a couple (of )?|a number of |two |three |\w+ (quick|little|general|small) )?"
+    r"(quick |little |general |small |more |other |further )?(questions?|doubts?|queries|query|enquir\w+|inquir\w+)\b",
+    r"\b(any|some|more|further|additional|general|basic|detailed|extra) (info|information|details|guidance|advice|resources|answers|explanations?|clarification|data)\b"
+    rf"[^.?!]{{0,12}}\b{_ABOUT}\b",
+    r"\b(get|find|have|need|want|like|love|obtain|receive|request|seek\w*|search\w*|look\w*|give me|send me|provide|share|point me to)\b[^.?!]{0,15}"
+    rf"\b(info|information|details|guidance|resources|answers|clarification) {_ABOUT}\b",
+    r"\b(help|assist|support)(ing)?( me| us)?( (out|a bit|a little))?( to| with| in)? (understand\w*|figur\w* out|find\w* out|learn\w*|choos\w*|decid\w*|plan\w*|compar\w*|mak\w* sense of|work\w* out|mak\w* (a|the) (choice|decision))\b",
+    r"\b(need|want|would like|'d like|looking for|could use|like) (some |a little |a bit of |a hand |more )?(help|assistance|guidance|advice) (with|on|about|regarding|understanding|choosing|figuring|planning)\b",
+    r"\b((can|could|would|will) (you|someone|anyone)|you (can|could)) (please )?(help|assist|guide|advise) (me|us)( out)? (with|on|about|in|understand\w*|choos\w*|decid\w*|plan\w*|learn\w*|figur\w*)\b",
+    r"\b(learn|know|find out|hear|read|understand) (a (bit|little) )?more\b|\b(learn|find out|read up|understand)( more)? (about|how)\b",
+    r"\b(i'm|i am|we're|we are|i was|we were)( currently| just)? (looking|searching|hunting|researching)( for| into| around)\b|\b(interested (in|into|to)|curious (about|to)|wondering)\b",
+    r"\b(tell|teach|educate|inform|walk) (me|us) (more )?(about|on|through|how|what)\b|\bwhat (can|could) you tell me\b|\bexplain( to me)? (how|what|the|whether|if)\b",
+    r"\b(i('m| am)|we('re| are)) here (to|because)|\bi came (here )?(because|to)\b",
+    # es
+    r"\b(tengo|tendría|tenemos) (una|unas|algunas|varias|un par de|muchas|dos|tres)( pequeñas?| breves?)? (preguntas?|dudas?|consultas?)\b",
+    r"\b(más |alguna |algo de |mayor )?informaci(ón|ones) (sobre|acerca|de|respecto|relacionad\w+|referente)\b|\b(busco|buscando|quisiera|quería|me gustaría|necesito) (obtener |recibir |tener |conocer )?(más )?(informaci(ón|ones)|detalles|orientación)\b",
+    r"\b(ayuda|ayudarme|ayudarnos|orientación) (con|para|a) (entender|comprender|elegir|decidir|planificar|saber)\b|\b(ayuda|ayudarme|ayudarnos) con\b|\b(me|nos) (puede|pueden|podría|podrían|podéis) ayudar (con|a)\b",
+    r"\b(saber|conocer|aprender|entender) más\b|\b(me interesa|tengo curiosidad|estoy interesad[oa])\b|\b(explíqueme|explícame|cuénteme|cuéntame|háblame|hábleme)\b",
+    # fr
+    r"\bj'ai (une|des|quelques|plusieurs|deux|trois|une petite|une autre)( petites?)? (questions?|interrogations?)\b",
+    r"\b(plus d'|des |quelques |d'autres )?(informations?|renseignements?|précisions|explications) (sur|concernant|au sujet|à propos|relatives?|quant)\b|\b(je cherche|je recherche|je voudrais|j'aimerais|je souhaite|je souhaiterais) (avoir |obtenir |recevoir )?(des |plus d'|quelques )?(informations?|renseignements?|précisions)\b",
+    r"\b(aide|aider|m'aider|nous aider) (à|pour) (comprendre|choisir|décider|planifier|y voir clair)\b|\b(pouvez|pourriez)-vous m'aider (à|avec|pour|sur|concernant)\b|\bbesoin d'aide (pour|avec|concernant|sur)\b",
+    r"\ben savoir (plus|davantage)\b|\b(je suis curieu\w*|je m'intéresse|intéressée? par)\b|\b(expliquez|parlez)-moi\b",
+    # de
+    r"\b(ich|wir) (habe|hätte|haben|hätten) (eine|ein paar|einige|mehrere|zwei|drei|noch eine|noch ein paar|kurz eine)( kurze| allgemeine| kleine)? (frage|fragen)\b",
+    r"\b(mehr |weitere |nähere |genauere |allgemeine )?informationen (zu|zum|zur|über|bezüglich|rund um|hinsichtlich)\b|\b(ich suche|suche nach|ich hätte gern|ich möchte gern|ich hätte gerne|ich möchte gerne) (\w+ )?(informationen|infos|auskunft|auskünfte)\b",
+    r"\b(hilfe|helfen)\b[^.?!]{0,40}\b(verstehen|auszuwählen|entscheiden|planen|zu verstehen|zu wählen)\b|\b(können|könnten) sie mir (bitte )?(bei|beim|mit)\b[^.?!]{0,40}\bhelfen\b|\bich brauche hilfe (bei|mit|beim)\b",
+    r"\bmehr (darüber )?(erfahren|wissen)\b|\b(ich interessiere mich|bin neugierig|interessiert an)\b|\b(erklären|erzählen) sie mir\b",
+    # it
+    r"\b(ho|avrei|abbiamo|avremmo) (una|alcune|qualche|delle|diverse|un paio di|due|tre)( piccol[ae]| brev[ei])? (domand[ae]|dubbi|dubbio|curiosità)\b",
+    r"\b(maggiori |più |ulteriori |alcune |delle )?informazioni (su|sul|sulla|sui|sulle|sugli|riguardo|in merito|circa|relative)\b|\b(cerco|vorrei|mi servono|avrei bisogno di) (avere |ricevere |ottenere )?(maggiori |più |delle |alcune )?informazioni\b",
+    r"\b(aiuto|aiutarmi|aiutarci) (a|per) (capire|scegliere|decidere|pianificare)\b|\b(potete|potreste|può|potrebbe|puoi) aiutarmi (con|a|per|su)\b|\b(ho|avrei) bisogno di (un )?aiuto (con|per|su)\b",
+    r"\bsaperne (di )?più\b|\b(sono curios[oa]|mi interessa|interessat[oa] a)\b|\b(spiegatemi|mi spieghi|parlatemi|mi parli)\b",
+    # pt
+    r"\b(tenho|teria|temos) (uma|umas|algumas|várias|duas|três|um par de)( pequenas?| breves?)? (perguntas?|dúvidas?|questões|questão)\b",
+    r"\b(mais |algumas |alguma )?informaç(ão|ões) (sobre|acerca|relativ\w+|a respeito|referente|de)\b|\b(procuro|procurando|gostaria de|queria|preciso de) (obter |receber |ter )?(mais )?(informaç(ão|ões)|detalhes|orientação)\b",
+    r"\b(ajuda|ajudar-me|me ajudar|ajudar-nos) (a|para) (perceber|entender|compreender|escolher|decidir|planear|planejar)\b|\b(pode|podem|poderia|poderiam) (ajudar-me|me ajudar) (com|a|para)\b|\bpreciso de ajuda (com|para|sobre)\b",
+    r"\bsaber mais\b|\b(tenho curiosidade|estou interessad[oa]|interessad[oa] em)\b|\b(explique-me|expliquem-me|fale-me|falem-me)\b",
+)
+
+
+# A card or a document replaced, reissued or corrected ("I need a replacement membership card", "perdí el carné"):
+# a service the help centre describes, not a payment, whatever a card sounds like to the model.
+_REPLACED = (r"(replace\w*|new|another|spare|duplicate|correct\w*|re-?issu\w*|renew\w*|lost|damaged|broken|worn|snapped|cracked|"
+             r"reposici(ón|ones)|duplicad[oa]|nuev[oa]|otr[oa]|sustitu\w*|reemplaz\w*|renov\w*|corregid[oa]|perd\w*|dañad[oa]|rot[oa]|"
+             r"nouvel(le)?|nouveau|duplicata|remplac\w*|renouvel\w*|corrigée?|abîmée?|cassée?|"
+             r"ersatz\w*|neue[nrs]?|duplikat|verloren|beschädigt|kaputt|korrigiert\w*|erneuer\w*|"
+             r"nuov[oa]|duplicato|rinnov\w*|corrett[oa]|pers[oa]|rovinat[oa]|rott[oa]|"
+             r"nov[oa]|segunda via|substitu\w*|corrigid[oa]|danificad[oa]|estragad[oa]|partid[oa])")
+_DOCUMENT = (r"(cards?|id|badges?|pass(es)?|licen[cs]es?|certificates?|permits?|key ?fobs?|fobs?|documents?|"
+             r"tarjetas?|carn[ée]s?|carnets?|credencial(es)?|documentos?|certificados?|licencias?|"
+             r"cartes?|attestations?|certificats?|permis|"
+             r"\w*karten?|\w*ausweis(e)?|bescheinigung(en)?|zertifikate?|führerschein|dokumente?|"
+             r"tessera|tessere|documento|certificato|patente|"
+             r"cartão|cartões|passe|carta de condução)")
+REPLACEMENT = _rx(rf"\b{_REPLACED}\b[^.?!]{{0,25}}\b{_DOCUMENT}\b", rf"\b{_DOCUMENT}\b[^.?!]{{0,25}}\b{_REPLACED}\b", r"\bersatz\w*(karte|ausweis)\b")
+
+
+# A card refused at a payment is a payment problem, new card or not.
+_REFUSED = _rx(r"\b(declin\w*|reject\w*|refus\w*|bounc\w*|rechaz\w*|abgelehnt|rifiutat\w*|recusad\w*)|\b(didn't|did not|won't|doesn't) (go through|work)\b")
+
+
+def asks_for_replacement(text: str) -> bool:
+    """A card or a document to be replaced, reissued or corrected (see `REPLACEMENT`), not a card refused at a payment."""
+    return bool(REPLACEMENT.search(text)) and not _REFUSED.search(text)
+
+
+# This customer's own bill, charge or payment: questions about it are about their money, a person's job.
+_OWN_BILL = _rx(
+    r"\b(my|our) (\w+ )?(bill|invoice|charge|payment|statement|transaction|debit|refund|balance)s?\b",
+    r"\b(mi|mis|nuestr[oa]s?) (\w+ )?(factura|cobro|cargo|pago|recibo|reembolso|saldo)s?\b|\b(ma|mon|mes|notre|nos) (\w+ )?(facture|paiement|prélèvement|débit|remboursement|solde)s?\b",
+    r"\b(meine?[nmrs]?|unsere?[nmrs]?) (\w+ )?(rechnung|zahlung|abbuchung|lastschrift|erstattung|belastung)(en)?\b",
+    r"\b(la mia|il mio|le mie|i miei|la nostra|il nostro) (\w+ )?(fattur[ae]|pagament[oi]|addebit[oi]|rimbors[oi]|saldo)\b",
+    r"\b(a minha|o meu|minha|meu|as minhas|os meus|nossa|nosso) (\w+ )?(faturas?|pagamentos?|cobranças?|débitos?|reembolsos?|saldo)\b",
+)
+
+# The end of an account, even named as a topic ("information about the removal of my account"): a person's job.
+_ACCOUNT_ENDING = _rx(
+    r"\b(remov|delet|clos|cancel|terminat|deactivat|eras)\w*\b[^.?!]{0,30}\bac+ou?nts?\b|\bac+ou?nts?\b[^.?!]{0,12}\b(remov|delet|clos|cancel|terminat|deactivat|eras)\w*",
+)
+
+
+# Asked before and chased now ("I already wrote last week", "ya pregunté", "je relance"): polite frustration, however
+# it is phrased.
+_CHASING = _rx(
+    r"\b(get(ting)? back to (me|us)|hear(d)? back|follow(ing)?[- ]?up|chas(e|ing)|remind\w*|already (asked|written|wrote|sent|called|contacted|emailed)|"
+    r"previous (e-?mail|message|ticket|request|call)|last (week|month|time) (i|we)|still (no|not|nothing|haven't|have not|waiting|without))\b",
+    r"\bya (pregunté|he preguntado|escribí|he escrito|llamé|he llamado)\b|\b(sigo sin|todavía no|aún no)\b|\bdéjà (demandé|écrit|appelé|relancé)\b|\b(je relance|relance|toujours pas|toujours sans)\b",
+    r"\b(bereits|schon) (gefragt|geschrieben|angerufen|nachgefragt)\b|\b(noch immer|immer noch) (keine?|nicht|nichts)\b|\bnachhak\w*|\berinnerung\b",
+    r"\bgià (chiesto|scritto|chiamato)\b|\bsollecit\w*|\b(ancora non|non ancora|ancora nessun\w*)\b|\bjá (perguntei|escrevi|liguei|pedi)\b|\b(ainda não|ainda sem)\b",
+)
+
+
+def asks_for_information(text: str) -> bool:
+    """A request to be told or helped to understand something, put as a statement or a plea ("I have questions about
+    ...", "I'd like information on ...", "can you help me with ...?", or an indirect plain question): a question the
+    help centre may answer. Not when it is about this customer's own bill or payment, the end of their account, or
+    chases an earlier request. The caller still weighs what else the text asks for (a person, money, an account
+    change) or says (harm, anger)."""
+    if not (INFO_REQUEST.search(text) or INDIRECT_QUESTION.search(text) and plain_question(text)):
+        return False
+    return not (_OWN_BILL.search(text) or _ACCOUNT_ENDING.search(text) or _CHASING.search(text))
+
+
 # Who is speaking: a sum with one of these is a sum this customer paid or was asked for.
 _FIRST_PERSON = _rx(
     r"\b(i|i'm|i've|my|me|we|we're|our|us)\b|\b(yo|mi|mis|me|nos|nuestr[oa]s?|he|hemos)\b|\b(je|j'\w+|mon|ma|mes|moi|nous|notre|nos)\b",
@@ -594,4 +725,4 @@ def blocked_now(text: str) -> bool:
 
 def harm_now(text: str) -> bool:
     """Security or fraud, a customer blocked now, everyone blocked, danger, or a vulnerable person: a person's job whatever was asked."""
-    return bool(SECURITY.search(text) or blocked_now(text) or SAFETY.search(text) or vulnerable_without_essentials(text))
+    return bool(security_incident(text) or blocked_now(text) or SAFETY.search(text) or vulnerable_without_essentials(text))
