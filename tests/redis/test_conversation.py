@@ -189,3 +189,21 @@ def test_escalations_context_in_one_round_trip_counts_as_topic_count_and_thread_
         count = conv.topic_count(s, conv.RedisTopics(one, ttl_s=60)) if s.failure is None else 1
         apart = (count, *conv.thread_turn(one, s.ticket.source, s.ticket.thread_id, s.ticket.uid, ttl_s=60))
         assert conv.escalation_context(two, s, ttl_s=60) == apart
+
+
+def test_escalate_stores_the_customer_turn_and_publishes_once_whatever_the_redeliveries(r: redis.Redis, use_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The turn rides the publish's round trip (worker/stages/publish.finish): both still happen, once each."""
+    from worker import runtime
+    from worker.settings import get_settings
+    from worker.stages.publish import finish
+
+    monkeypatch.setenv("TICKETFLOW_HARD_ESCALATION_DRAFT", "false")
+    runtime.reset()
+    s = state("I was charged twice this month", tid="t9", customer="c9", intent="billing")
+    s.enqueued_at = 1234.0
+    first = finish(s.model_copy(deep=True))
+    again = finish(s.model_copy(deep=True))  # a redelivered escalate task
+    assert first.decision is not None and first.decision.action == "escalate" and again.decision == first.decision
+    assert r.xlen(keys.RESULTS_STREAM) == 1
+    assert [(t.role, t.text) for t in conv.recent_turns(r, "api", "c9")] == [("customer", "I was charged twice this month")]
+    assert r.zscore(f"{keys.PREFIX}:turns:api:c9:order", "api:t9") == 1234.0 and 0 < r.ttl(f"{keys.PREFIX}:turns:api:c9") <= get_settings().conversation_ttl_s

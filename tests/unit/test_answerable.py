@@ -117,3 +117,14 @@ def test_a_frozen_sections_memoised_stems_are_its_terms_truncations(words: list[
     assert a.stems_of(section) == expected == a.stems_of(set(words))
     # the gate reads the same from a frozen section as from a plain set
     assert answerability(term, [section], IDF.get, UNKNOWN) == answerability(term, [set(words)], IDF.get, UNKNOWN)
+
+
+@given(st.lists(st.lists(st.text(alphabet="abé", min_size=3, max_size=7), max_size=20), min_size=1, max_size=3), st.text(alphabet="abé", min_size=4, max_size=8))
+@settings(max_examples=300, deadline=None)
+def test_the_sections_typo_keys_find_exactly_what_comparing_with_every_word_finds(sections: list[list[str]], term: str) -> None:
+    frozen = [frozenset(s) for s in sections]
+    brute = len(term) >= a.TYPO_MIN and any(len(w) >= a.TYPO_MIN and one_edit(term, w) for s in frozen for w in s)
+    assert (len(term) >= a.TYPO_MIN and a._misspelt_in(term, frozen)) == brute
+    assert a._misspelt_in(term, [set(s) for s in sections]) == a._misspelt_in(term, frozen)
+    # two words under one key ("aaba"), only the second one edit from the term: every word under a key is compared
+    assert a._misspelt_in("aaaba", [frozenset({"aabab", "aabba"})]) and not a._misspelt_in("aaaba", [frozenset({"aabab"})])

@@ -143,3 +143,18 @@ def test_a_ticket_in_another_language_than_the_help_centres_is_not_spelling_corr
     searcher = retriever.searcher
     assert searcher.normalised("quero mudar a contta", "pt") == "quero mudar a contta"
     assert searcher.normalised("do you shpi to Canada?", "en") == searcher.normalised("do you shpi to Canada?", None) == "do you ship to Canada?"
+
+
+def test_a_chunks_coverage_is_the_idf_share_of_the_query_terms_it_holds(retriever: Retriever) -> None:
+    """BM25.coverage reads a row's terms from a set kept per process: the same share as matching the arrays."""
+    import numpy as np
+
+    bm25 = retriever.searcher.bm25
+    ids, unknown = bm25.query_terms("csv export broken characters excel umlauts zzqx")
+    assert unknown >= 1 and len(ids) >= 3
+    for row in range(0, bm25.n, max(1, bm25.n // 40)):
+        held = np.isin(ids, bm25.terms_of(row))
+        expected = float(bm25.idf[ids[held]].sum()) / (float(bm25.idf[ids].sum()) + unknown * bm25.max_idf)
+        assert bm25.coverage(row, ids, unknown) == expected
+        assert bm25.coverage(row, ids, unknown) == expected  # the second time from the kept set
+    assert any(bm25.coverage(row, ids, unknown) > 0 for row in range(bm25.n))

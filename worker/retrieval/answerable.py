@@ -213,10 +213,35 @@ class Answerability:
         return not self.salient or (len(self.uncovered) >= min_terms and self.share > max_share)
 
 
-def _covers(section: Collection[str], stems: Collection[str], term: str, known: bool) -> bool:
-    if any(t in section for t in truncations(term)) or term in stems:
-        return True
-    return not known and len(term) >= TYPO_MIN and any(len(s) >= TYPO_MIN and one_edit(term, s) for s in section)
+def _covers(have: Collection[str], stems: Collection[str], term: str) -> bool:
+    return any(t in have for t in truncations(term)) or term in stems
+
+
+def _misspelt_in(term: str, sections: Sequence[Collection[str]]) -> bool:
+    """Whether a section has a word of TYPO_MIN letters or more one edit from `term`. Two such words share a
+    symmetric-delete key, so `term` is compared with the few words under its keys, not with every word."""
+    keys = deletes(term)
+    for s in sections:
+        index = typo_keys(s)
+        if any(one_edit(term, w) for k in keys & index.keys() for w in index[k]):
+            return True
+    return False
+
+
+def typo_keys(section: Collection[str]) -> dict[str, tuple[str, ...]]:
+    """A section's words of TYPO_MIN letters or more under their symmetric-delete keys (`deletes`); memoised like
+    `stems_of`: the searcher keeps each section's terms as one frozenset, so a section is keyed once per process
+    (~23 KB a section of the sample help centre; the 2,048 last used are kept)."""
+    return _frozen_typo_keys(section if isinstance(section, frozenset) else frozenset(section))
+
+
+@lru_cache(maxsize=1 << 11)
+def _frozen_typo_keys(section: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for w in sorted(w for w in section if len(w) >= TYPO_MIN):
+        for k in deletes(w):
+            out[k] = (*out.get(k, ()), w)
+    return out
 
 
 Weighed = list[tuple[str, float, bool]]  # a ticket's salient terms: (term, IDF weight, the help centre uses it)
@@ -247,7 +272,7 @@ def answerability(
     uncovered: list[str] = []
     for term, w, known in weighed:
         total += w
-        if not _covers(have, stems, term, known):
+        if not _covers(have, stems, term) and (known or len(term) < TYPO_MIN or not _misspelt_in(term, sections)):
             uncovered.append(term)
             uncovered_weight += w
     share = uncovered_weight / total if total > 0 else 0.0

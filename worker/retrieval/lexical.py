@@ -104,6 +104,7 @@ class BM25:
         w = self.idf[tc.term_ids] * f * (k1 + 1) / (f + norm)
         self.row_terms, self.row_ptr = tc.term_ids, tc.indptr
         self.max_idf = float(np.log(1.0 + (n + 0.5) / 0.5))
+        self._row_sets: dict[int, frozenset[int]] = {}  # filled as rows are asked for (see _term_set)
         order = np.argsort(tc.term_ids, kind="stable")
         self.post_chunks = chunk_of[order]
         self.post_weights = w[order].astype(np.float32)
@@ -129,8 +130,16 @@ class BM25:
         total = float(self.idf[ids].sum()) + unknown * self.max_idf
         if total <= 0:
             return 0.0
-        have = self.terms_of(row)
-        return float(self.idf[ids[np.isin(ids, have)]].sum()) / total
+        have = self._term_set(row)
+        held = np.fromiter((i in have for i in ids.tolist()), bool, len(ids))  # as np.isin(ids, terms_of(row)), at a tenth of its cost on a few ids
+        return float(self.idf[ids[held]].sum()) / total
+
+    def _term_set(self, row: int) -> frozenset[int]:
+        """Term ids of chunk `row` as a set, built once per process (rows come back on every ticket; the index is fixed)."""
+        got = self._row_sets.get(row)
+        if got is None:
+            got = self._row_sets[row] = frozenset(self.terms_of(row).tolist())
+        return got
 
     def terms_of(self, row: int) -> np.ndarray:
         """Term ids of chunk `row`."""

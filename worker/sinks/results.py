@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, cast
 
 import redis
+from redis.client import Pipeline
+from redis.exceptions import NoScriptError
 
 from worker import keys
 from worker.models import TicketResult
@@ -30,6 +33,11 @@ def _text(v: Any) -> str:
     return v.decode() if isinstance(v, bytes) else str(v)
 
 
+def _entry_id(out: Any) -> str | None:
+    """The publish script's answer: the new entry's id, or None if the ticket was published before."""
+    return None if out is None else _text(out)
+
+
 class ResultsStream:
     """Publishes results to, and reads them from, a Redis stream."""
 
@@ -40,20 +48,33 @@ class ResultsStream:
         self.ttl_s = ttl_s
         self._script = r.register_script(_PUBLISH)
 
-    def publish(self, result: TicketResult) -> str | None:
-        """Append the result unless this ticket was already published; returns the entry id or None."""
+    def publish(self, result: TicketResult, *, along: Callable[[Pipeline], None] | None = None) -> str | None:
+        """Append the result unless this ticket was already published; returns the entry id or None.
+
+        `along` queues idempotent commands that go in the same round trip, before the publish (escalate
+        stores the customer's turn with it); they run whether or not the ticket was published before.
+        """
         uid = result.ticket.uid
         fields: list[Any] = []
         for k, v in result.summary().items():
             fields += [k, v]
         fields += ["json", result.model_dump_json()]
-        out = self._script(
-            keys=[keys.published_key(uid), self.stream, keys.INFLIGHT_ZSET, keys.ticket_key(uid)],
-            args=["pending", self.ttl_s, self.maxlen, uid, *fields],
-        )
-        if out is None:
-            return None
-        return out.decode() if isinstance(out, bytes) else str(out)
+        keys_ = [keys.published_key(uid), self.stream, keys.INFLIGHT_ZSET, keys.ticket_key(uid)]
+        args = ["pending", self.ttl_s, self.maxlen, uid, *fields]
+        if along is None:
+            return _entry_id(self._script(keys=keys_, args=args))
+        pipe = self.r.pipeline(transaction=False)
+        along(pipe)
+        pipe.evalsha(self._script.sha, len(keys_), *keys_, *args)
+        *before, out = pipe.execute(raise_on_error=False)
+        for reply in before:
+            if isinstance(reply, Exception):
+                raise reply
+        if isinstance(out, NoScriptError):  # a restarted or flushed Redis forgot the script: load it, publish again
+            return _entry_id(self._script(keys=keys_, args=args))
+        if isinstance(out, Exception):
+            raise out
+        return _entry_id(out)
 
     def latest(self, count: int = 20) -> list[tuple[str, dict[str, Any]]]:
         """The newest `count` results, oldest first."""

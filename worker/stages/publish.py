@@ -6,6 +6,10 @@ Shared by the escalate task and the reaper, so a ticket the reaper rescues takes
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import partial
+
+from redis.client import Pipeline
 
 from worker import clock, runtime
 from worker.app import app
@@ -30,17 +34,19 @@ def finish(state: TicketResult) -> TicketResult:
     state = do_escalate(state, policy, Context(topic_count=count, human_owner=owner, thread_turns=turns))
     if settings.hard_escalation_draft and wants_head_start(state):
         state = head_start(state, runtime.get_retriever(), settings.retrieval_top_k, policy.min_score)
+    turn: Callable[[Pipeline], None] | None = None  # the customer's turn, stored in the publish's round trip
     if state.ticket.customer_id != conversation.ANONYMOUS:
         sent = state.reply if state.decision is not None and state.decision.action == "auto_reply" else None
-        conversation.record_turn(r, state.ticket, state.enqueued_at or clock.now(), settings.conversation_ttl_s, reply=sent)
-    return publish(state)
+        turn = partial(conversation.queue_turn, ticket=state.ticket, at=state.enqueued_at or clock.now(), ttl_s=settings.conversation_ttl_s, reply=sent)
+    return publish(state, along=turn)
 
 
-def publish(state: TicketResult) -> TicketResult:
+def publish(state: TicketResult, *, along: Callable[[Pipeline], None] | None = None) -> TicketResult:
     """Publish `state` once; if this ticket was published before (a redelivery, or the reaper got there
-    first), return that published result, so the helpdesk gets what the stream says."""
+    first), return that published result, so the helpdesk gets what the stream says. `along`: idempotent
+    commands sent in the same round trip (ResultsStream.publish)."""
     results = runtime.get_results()
-    if results.publish(state) is not None:
+    if results.publish(state, along=along) is not None:
         return state
     return results.published(state.ticket.uid) or state
 

@@ -110,14 +110,19 @@ def record_turn(r: redis.Redis, ticket: Ticket, at: float, ttl_s: int, *, reply:
 
     Keyed by ticket id, so a redelivered task overwrites rather than duplicates.
     """
+    pipe = r.pipeline(transaction=False)  # idempotent per ticket: no MULTI/EXEC needed
+    queue_turn(pipe, ticket, at, ttl_s, reply=reply)
+    pipe.execute()
+
+
+def queue_turn(pipe: Pipeline, ticket: Ticket, at: float, ttl_s: int, *, reply: str | None = None) -> None:
+    """`record_turn`'s four commands, queued on `pipe` (escalate sends them with the result's publish)."""
     key = _turns_key(ticket.source, ticket.customer_id)
     entry = json.dumps({"ticket": ticket.uid, "text": ticket.message[:2000], "reply": (reply or "")[:2000]})
-    pipe = r.pipeline(transaction=False)  # idempotent per ticket: no MULTI/EXEC needed
     pipe.hset(key, ticket.uid, entry)
     pipe.zadd(f"{key}:order", {ticket.uid: at})
     pipe.expire(key, ttl_s)
     pipe.expire(f"{key}:order", ttl_s)
-    pipe.execute()
 
 
 def recent_turns(r: redis.Redis, source: str, customer_id: str, *, exclude: str = "", n: int = LAST_TURNS) -> list[Turn]:
