@@ -24,6 +24,15 @@ from tests.support.models import fake  # noqa: F401  (fixture: a fake model API 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """No test module may build the Celery app at import: it binds the broker to the REDIS_URL of that moment
+    (CI exports the machine's), before the session's own Redis is chosen, and every later enqueue goes there."""
+    import sys
+
+    if "worker.app" in sys.modules:
+        raise pytest.UsageError("a test module imported worker.app (or worker.tasks) at collection; import it inside the test")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def bundled_classifier() -> Any:
     """The bundled classifier, fitted once into the cache every process of the suite reads (workers included):
