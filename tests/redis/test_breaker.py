@@ -174,6 +174,32 @@ def test_while_open_the_guarded_provider_defers_without_a_fallback_and_fails_ove
     assert cls == local.classify(ticket)[0]  # the local provider's own answer: the local policy applies to it
 
 
+def test_a_failed_probe_holds_its_ticket_back_like_the_others_instead_of_spending_its_retries(r: redis.Redis) -> None:
+    from worker.reliability.retrying import RetryPolicy, plan_retry
+
+    down = _Down()
+    ticket = Ticket(id="1", message="How do I reset my password?")
+    guarded = GuardedProvider(down, _breaker(r, cooldown_s=0.3))  # type: ignore[arg-type]
+    for _ in range(3):
+        with pytest.raises(ProviderUnavailable):
+            guarded.classify(ticket)
+    policy = RetryPolicy(retry_max=3, base_s=0.1, cap_s=1.0, deadline_s=600)
+    for probe in range(4):  # more probes than the ticket has retries
+        time.sleep(0.35)
+        with pytest.raises(Deferred) as held:
+            guarded.classify(ticket)  # this call is the probe: it reaches the API, fails, and the breaker opens again
+        assert down.calls == 3 + probe + 1
+        assert isinstance(held.value.__cause__, ProviderUnavailable) and held.value.retry_after == pytest.approx(0.3)
+        # a task that got it waits, and the wait is not one of its tries (3 failures already spent)
+        assert plan_retry(held.value, retries=3 + probe, deferred=probe, started_at=0, now=0, policy=policy) is not None
+    assert r.hget(keys.breaker_key("anthropic", MODEL), "state") == b"open"
+    # with a fallback, the ticket whose probe failed is answered by it
+    time.sleep(0.35)
+    local = LocalProvider.from_settings(load_settings())
+    cls, usage = GuardedProvider(down, _breaker(r, cooldown_s=0.3), fallback=local).classify(ticket)  # type: ignore[arg-type]
+    assert down.calls == 8 and usage.provider == "local" and usage.fallback_for == f"anthropic/{MODEL}"
+
+
 def test_readyz_shows_an_open_breaker_and_stays_ready(r: redis.Redis, use_env: dict[str, str]) -> None:
     _fail(_breaker(r, cooldown_s=30.0), 3)
     assert breaker_rows(r)[0]["state"] == "open"

@@ -6,6 +6,11 @@ The breaker (worker/providers/breaker.py) is asked before every call. While it i
   classified or answered by `local` goes through the same escalation policy as any local ticket;
 - without one, the call raises `Deferred(retry_after=...)`: the task waits out the cool-down
   without spending a retry (worker/tasks.py).
+
+The probe that tests the API after a cool-down is a call made for the cluster: when it fails, the
+breaker is open again and the probing ticket is held back like every other (fallback or `Deferred`).
+Were the failure charged to it, whichever ticket happened to probe two or three times in a long
+outage would run out of retries and escalate while the tickets beside it waited and were answered.
 """
 
 from __future__ import annotations
@@ -51,21 +56,28 @@ class GuardedProvider:
         model = model_of(self.inner, stage)
         admission = self.breaker.admit(model)
         if not admission.go:
-            if self.fallback is None:
-                raise Deferred(f"{self.inner.name} {model}: circuit breaker {admission.state}, calls held back",
-                               retry_after=admission.wait_s, provider=self.inner.name)
-            out, usage = run(self.fallback)
-            return out, usage.model_copy(update={"fallback_for": f"{self.inner.name}/{model}"})
+            return self._held_back(model, run, f"circuit breaker {admission.state}, calls held back", admission.wait_s)
         try:
             out, usage = run(self.inner)
         except RateLimited:
             self.breaker.abandon(model, admission)  # held by the rate limiter: the API never saw it
             raise
         except ProviderError as exc:
-            self.breaker.record(model, admission, exc)
+            reopened = self.breaker.record(model, admission, exc) == "open"
+            if admission.probe and reopened:
+                return self._held_back(model, run, f"the probe failed ({exc}), circuit breaker open again",
+                                       self.breaker.cooldown_s, cause=exc)
             raise
         except BaseException:
             self.breaker.abandon(model, admission)
             raise
         self.breaker.record(model, admission, None)
         return out, usage
+
+    def _held_back(self, model: str, run: Callable[[Provider], tuple[T, Usage]], why: str, wait_s: float,
+                   cause: BaseException | None = None) -> tuple[T, Usage]:
+        """While the breaker is open: the fallback's answer, or `Deferred` (the task waits, spending no retry)."""
+        if self.fallback is None:
+            raise Deferred(f"{self.inner.name} {model}: {why}", retry_after=wait_s, provider=self.inner.name) from cause
+        out, usage = run(self.fallback)
+        return out, usage.model_copy(update={"fallback_for": f"{self.inner.name}/{model}"})
