@@ -120,13 +120,21 @@ def deletes(word: str) -> set[str]:
     return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
-# Symmetric-delete index of the ignored words typos are checked against: two words one edit apart
-# (insertion, deletion, substitution, swap of neighbours) always share a key, so a token is compared
-# with the few words under its own keys instead of all of them (this check runs on every ticket).
-_TYPO_KEYS: dict[str, tuple[str, ...]] = {}
-for _w in sorted(w for w in _IGNORED if len(w) >= TYPO_MIN - 1):
-    for _k in deletes(_w):
-        _TYPO_KEYS[_k] = (*_TYPO_KEYS.get(_k, ()), _w)
+def keyed_by_deletes(words: Collection[str]) -> dict[str, tuple[str, ...]]:
+    """A symmetric-delete index: each of `words` (in sorted order) under every key of `deletes(word)`.
+
+    Two words one edit apart (insertion, deletion, substitution, swap of neighbours) always share a key,
+    so a token is compared with the few words under its own keys instead of all of them. The one builder
+    of the index, for the ignored words, each retrieved section's words and the speller's vocabulary."""
+    out: dict[str, list[str]] = {}
+    for w in sorted(words):
+        for k in deletes(w):
+            out.setdefault(k, []).append(w)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+# The ignored words typos are checked against (this check runs on every ticket).
+_TYPO_KEYS = keyed_by_deletes([w for w in _IGNORED if len(w) >= TYPO_MIN - 1])
 
 
 def _is_ignored_typo(token: str) -> bool:
@@ -237,11 +245,7 @@ def typo_keys(section: Collection[str]) -> dict[str, tuple[str, ...]]:
 
 @lru_cache(maxsize=1 << 11)
 def _frozen_typo_keys(section: frozenset[str]) -> dict[str, tuple[str, ...]]:
-    out: dict[str, tuple[str, ...]] = {}
-    for w in sorted(w for w in section if len(w) >= TYPO_MIN):
-        for k in deletes(w):
-            out[k] = (*out.get(k, ()), w)
-    return out
+    return keyed_by_deletes([w for w in section if len(w) >= TYPO_MIN])
 
 
 Weighed = list[tuple[str, float, bool]]  # a ticket's salient terms: (term, IDF weight, the help centre uses it)

@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from worker.retrieval.analysis import stem
-from worker.retrieval.answerable import GENERIC_WORDS, IGNORED_WORDS, deletes, one_edit, proper_names, swapped
+from worker.retrieval.answerable import GENERIC_WORDS, IGNORED_WORDS, deletes, keyed_by_deletes, one_edit, proper_names, swapped
 from worker.text import STOPWORDS
 
 EDIT_MIN = 6  # tokens this long may be corrected by any one edit ("exist" is not a typo of "exit")
@@ -57,10 +57,7 @@ class Speller:
         self.df = df
         self.function = frozenset(function_words)
         self.ignored = frozenset(ignored) | self.function
-        self.keys: dict[str, list[str]] = {}
-        for word in sorted(t for t in df if len(t) >= SWAP_MIN - 1 and t.isalpha()):
-            for k in deletes(word):
-                self.keys.setdefault(k, []).append(word)
+        self.keys = keyed_by_deletes([t for t in df if len(t) >= SWAP_MIN - 1 and t.isalpha()])
         self.cache: dict[str, str | None] = {}
 
     def known(self, token: str) -> bool:
