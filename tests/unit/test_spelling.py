@@ -121,3 +121,27 @@ def test_one_letter_changed_needs_a_long_word() -> None:
     assert sp.correct("locate") is None  # six letters: another word more often than a slip
     assert sp.correct("lodging") is None  # its stem "lodg" is one letter from "long"
     assert sp.correct("invoicw") == "invoice"
+
+
+def test_a_word_is_never_corrected_into_a_term_of_the_help_centres_other_languages() -> None:
+    # given a help centre whose Spanish sections use "momento" and whose English ones use "moment" nowhere
+    speller = Speller(DF, known=[stem("momento"), stem("cuenta")])
+    # then an English "moment" stays as written, and a Spanish word the help centre knows is no typo either
+    assert speller.normalise("I don't have a bank account at the moment") == "I don't have a bank account at the moment"
+    assert speller.correct("cuenta") is None and speller.known("cuenta")
+    # while the same word in the main language's vocabulary is still a correction target
+    assert Speller({**DF, stem("momento"): 1}).correct("moment") == "momento"
+
+
+def test_the_searchers_speller_corrects_to_the_main_languages_terms_only() -> None:
+    from worker.retrieval.chunking import Article
+    from worker.retrieval.retriever import Retriever
+
+    articles = [
+        Article(doc_id="pay", title="Payment methods", body="# Payment methods\n\nPay by card or bank transfer at any moment of the month.", language="en"),
+        Article(doc_id="ship", title="Shipping", body="# Shipping\n\nWe ship parcels to every country in Europe within three days.", language="en"),
+        Article(doc_id="pay", title="Métodos de pago", body="# Métodos de pago\n\nPaga con tarjeta en cualquier momento del mes.", language="es"),
+    ]
+    speller = Retriever.from_articles(articles).searcher.speller
+    assert stem("momento") not in speller.df and speller.known("momento")  # known, never a target
+    assert speller.correct("contry") == "country"  # English typos still corrected

@@ -91,6 +91,17 @@ class Hit:
         return (self.cosine, self.coverage, self.uncovered, self.named, self.margin)
 
 
+def _speller(index: Index, main_language: str) -> Speller:
+    """The speller of `index`: corrections to the main language's terms only (by the chunks of that language holding
+    each); the other languages' terms are known words, left as written."""
+    tc = index.counts
+    main = np.fromiter((p.language == main_language for p in index.passages), bool, len(index.passages))
+    per_entry = np.repeat(main, np.diff(tc.indptr))
+    df = np.bincount(tc.term_ids[per_entry], minlength=len(tc.vocab)).tolist()
+    used = np.bincount(tc.term_ids, minlength=len(tc.vocab)).tolist()
+    return Speller({t: df[j] for j, t in enumerate(tc.vocab) if df[j]}, known=[t for j, t in enumerate(tc.vocab) if used[j] and not df[j]])
+
+
 class HybridSearcher:
     """Searches one Index; built once per process (postings and per-language views are precomputed)."""
 
@@ -103,10 +114,9 @@ class HybridSearcher:
         self.uncovered_max = uncovered_max
         self.index = index
         self.bm25 = BM25(index.counts)
-        df = np.diff(self.bm25.post_ptr).tolist()
-        self.speller = Speller({t: df[j] for t, j in self.bm25.index.items()})
         langs = Counter(p.language for p in index.passages)
         self.main_language = langs.most_common(1)[0][0] if langs else "en"
+        self.speller = _speller(index, self.main_language)
         self.doc_ids: dict[str, int] = {}
         self.doc_of = np.asarray([self.doc_ids.setdefault(p.doc_id, len(self.doc_ids)) for p in index.passages], np.int64)
         self.lang_of = [p.language for p in index.passages]

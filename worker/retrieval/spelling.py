@@ -7,7 +7,8 @@
 Customers misspell and run words together; a word the index does not know matches nothing in BM25, adds
 nothing to the dense vector, and weighs as the rarest term in the answerability check, so one typo both hides
 the right article and makes the ticket look unanswered. Only tokens the index does not know are touched, each
-mapped to words the help centre itself uses (its index terms) or, for a split, to the main language's
+mapped to words the help centre itself uses in its main language (its index terms; a word of one of its other
+languages is known, left alone, and never written instead of a customer's word) or, for a split, to the main language's
 function words (stop and generic words), never to a word list of its own. Queries in another language than
 the help centre's main one are left as written (a Portuguese "conta" is no typo of an English "cost"):
 
@@ -51,10 +52,20 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.U)
 class Speller:
     """Corrects query tokens against one help centre's vocabulary (`df`: index term -> chunks holding it)."""
 
-    def __init__(self, df: Mapping[str, int], function_words: Iterable[str] = STOPWORDS | GENERIC_WORDS, ignored: Iterable[str] = IGNORED_WORDS) -> None:
-        """`function_words`: the main language's words a run-together token may hold ("doyou"); `ignored`: words of
-        any language that are left as written (never corrected: they name no topic)."""
+    def __init__(
+        self,
+        df: Mapping[str, int],
+        function_words: Iterable[str] = STOPWORDS | GENERIC_WORDS,
+        ignored: Iterable[str] = IGNORED_WORDS,
+        known: Iterable[str] = (),
+    ) -> None:
+        """`df`: the main language's index terms, what a token may be corrected to; `known`: the index terms of the
+        help centre's other languages, left as written but never written instead of a customer's word (an English
+        "moment" is no typo of a Spanish section's "momento"); `function_words`: the main language's words a
+        run-together token may hold ("doyou"); `ignored`: words of any language that are left as written (never
+        corrected: they name no topic)."""
         self.df = df
+        self.other = frozenset(known)
         self.function = frozenset(function_words)
         self.ignored = frozenset(ignored) | self.function
         self.keys = keyed_by_deletes([t for t in df if len(t) >= SWAP_MIN - 1 and t.isalpha()])
@@ -62,7 +73,7 @@ class Speller:
 
     def known(self, token: str) -> bool:
         """Whether the help centre (or the function words) knows `token` as it is."""
-        return token in self.ignored or stem(token) in self.df
+        return token in self.ignored or (s := stem(token)) in self.df or s in self.other
 
     def correct(self, token: str) -> str | None:
         """What to write instead of the lower-case `token`, or None to leave it (known, or no single good guess)."""
