@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 # Bumped whenever the same article would be split, or turned into index terms, differently (analysis.stem
-# is part of it: 2 folds -ment and doubled consonants): an index built by another version is stale
-# (sources.fingerprint) and a sync re-splits and re-embeds its unchanged articles (sync/run.article_hash).
-CHUNKER_VERSION = 2
+# is part of it: 2 folds -ment and doubled consonants; so are lexical.bm25_text's field weights: 3 counts the
+# heading three times): an index built by another version is stale (sources.fingerprint) and a sync re-splits
+# and re-embeds its unchanged articles (sync/run.article_hash).
+CHUNKER_VERSION = 3
 MIN_TOKENS = 120  # a section shorter than this is merged into the next one (or the previous, at the end)...
 MIN_OWN_TOKENS = 30  # ...unless it has its own heading and at least this much to say: then it is a topic of its own
 MAX_TOKENS = 400  # a section longer than this is cut at paragraph boundaries

@@ -115,7 +115,7 @@ def build(
     if fresh:
         vectors[fresh] = encoder.encode([texts[i] for i in fresh])
     vocab = list(previous.counts.vocab) if previous is not None else []
-    new_counts = count_terms([bm25_text(passages[i].title, passages[i].indexed_text) for i in fresh], vocab)
+    new_counts = count_terms([bm25_text(passages[i].title, passages[i].indexed_text, passages[i].section) for i in fresh], vocab)
     if previous is not None and reuse:
         vectors[reuse] = previous.vectors[[old_rows[hashes[i]] for i in reuse]]
         kept = take_rows(previous.counts, [old_rows[hashes[i]] for i in reuse])

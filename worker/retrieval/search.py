@@ -25,9 +25,11 @@ all see the corrected words; a word of another language is never taken for a typ
 
 Languages: a query searches the chunks of its own language (when the help centre has that
 language) and of the help centre's main language; an article that exists in the customer's
-language is returned in it. The hard answerability rule runs on queries in the main language (or an
-unknown one) only: words an English section lacks say nothing about a Spanish ticket's topic, and a
-Spanish section lacks the inflections of a Spanish ticket's words that no stemmer here folds.
+language is returned in it. The dense rankings take each language's offset out of the vectors, so a
+ticket is not drawn to the few translated articles by its language alone. The hard answerability rule
+runs on queries in the main language (or an unknown one) only: words an English section lacks say
+nothing about a Spanish ticket's topic, and a Spanish section lacks the inflections of a Spanish
+ticket's words that no stemmer here folds.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from worker.retrieval.lexical import BM25, TermCounts
 from worker.retrieval.spelling import Speller
 
 RRF_K = 60
+LANG_CENTRE = True  # dense rankings compare vectors with their language's offset removed (see HybridSearcher.__init__)
 DEPTH = 64  # chunks taken from each signal before fusion
 ANSWER_FROM = 2  # top sections that must mention the ticket's salient terms (the reply quotes the first; three let
 # a ticket from another domain pass on words scattered over unrelated sections)
@@ -120,15 +123,38 @@ class HybridSearcher:
         self.doc_ids: dict[str, int] = {}
         self.doc_of = np.asarray([self.doc_ids.setdefault(p.doc_id, len(self.doc_ids)) for p in index.passages], np.int64)
         self.lang_of = [p.language for p in index.passages]
-        self._articles = _ArticleLevel.of(index, self.doc_of, self.main_language)
+        # In a help centre of several languages every chunk of one language leans the same way in the dense space
+        # (its words only co-occur with each other), so a Spanish ticket's nearest chunks were the few translated
+        # articles whatever they were about. The dense rankings remove each language's offset (its chunks' mean
+        # minus all chunks' mean) from chunks and query alike; a one-language help centre has no offset. The
+        # cosines the calibration weighs stay the raw ones (energy hit@3 0.726 -> 0.767, mobility 0.603 -> 0.676).
+        self._offsets: dict[str, np.ndarray] = {}
+        self._offset_matrix = np.zeros((0, index.vectors.shape[1]), np.float32)  # one row per language in _langs
+        self._langs = sorted(langs)
+        ranked = index.vectors
+        if LANG_CENTRE and len(langs) > 1:
+            lang_idx = np.asarray([self._langs.index(lang) for lang in self.lang_of], np.int64)
+            overall = index.vectors.mean(axis=0)
+            offsets = np.stack([index.vectors[lang_idx == i].mean(axis=0) - overall for i in range(len(self._langs))])
+            self._offsets = dict(zip(self._langs, offsets, strict=True))
+            ranked = index.vectors - offsets[lang_idx]
+            norms = np.maximum(np.linalg.norm(ranked, axis=1), 1e-9).astype(np.float32)
+            ranked = ranked / norms[:, None]
+            self._offset_matrix = offsets.astype(np.float32)
+        self._articles = _ArticleLevel.of(index, self.doc_of, self.main_language, ranked)
         self._views: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._row_terms: dict[int, frozenset[str]] = {}  # filled as rows are retrieved (see _section_terms)
         self._headings: dict[int, frozenset[str]] = {}
+        # Per view, each row's language and the norm of its centred vector: the centred cosine is
+        # (v . q - offset . q) / |v - offset|, without a second copy of the vectors.
+        self._centring: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for lang in langs:
             rows = np.asarray([i for i, pl in enumerate(self.lang_of) if pl in (lang, self.main_language)], np.int64)
             # The main language's view is usually every row: share the array instead of copying it.
             vectors = index.vectors if len(rows) == len(index.passages) else np.ascontiguousarray(index.vectors[rows])
             self._views[lang] = (rows, vectors)
+            if self._offsets:
+                self._centring[lang] = (lang_idx[rows], norms[rows])
 
     def view(self, language: str | None) -> tuple[np.ndarray, np.ndarray]:
         """Rows (and their vectors) a query in `language` searches."""
@@ -148,17 +174,25 @@ class HybridSearcher:
         lex = lex_all if len(rows) == len(lex_all) else lex_all[rows]
         qv = self.index.encoder.encode([query])[0]
         cos = vectors @ qv
+        rcos, rqv = cos, qv  # what the dense rankings order by (see __init__); `cos` is what the calibration weighs
+        if self._offsets and qv.any():  # a query the encoder knows nothing of stays nowhere, not at minus an offset
+            off = self._offsets.get(language or self.main_language)
+            if off is not None:
+                rqv = qv - off
+                rqv = (rqv / max(float(np.linalg.norm(rqv)), 1e-9)).astype(np.float32)
+            lang_idx, norms = self._centring.get(language or self.main_language) or self._centring[self.main_language]
+            rcos = (vectors @ rqv - (self._offset_matrix @ rqv)[lang_idx]) / norms
         lex_top = _top(lex, DEPTH)
-        dense_top = _top(cos, DEPTH)
+        dense_top = _top(rcos, DEPTH)
         lex_top = lex_top[lex[lex_top] > 0]
-        dense_top = dense_top[cos[dense_top] > 0]
+        dense_top = dense_top[rcos[dense_top] > 0]
         lex_docs = self._doc_ranking(rows, lex_top)
         dense_docs = self._doc_ranking(rows, dense_top)
         art_lex: list[int] = []
         art_dense: list[int] = []
         if self._articles is not None:
             found = list(dict.fromkeys(lex_docs + dense_docs))
-            art_lex, art_dense = self._articles.rankings(found, ids, qv, language or self.main_language)
+            art_lex, art_dense = self._articles.rankings(found, ids, rqv, language or self.main_language)
         fused: dict[int, float] = {}
         rankings = {"hybrid": (lex_docs, dense_docs, art_lex, art_dense), "lexical": (lex_docs, art_lex), "dense": (dense_docs, art_dense)}[mode]
         for ranking in rankings:
@@ -166,8 +200,9 @@ class HybridSearcher:
                 fused[doc] = fused.get(doc, 0.0) + 1.0 / (RRF_K + rank + 1)
         best = sorted(fused, key=lambda d: (-fused[d], d))[:k]
         doc_cos: dict[int, float] = {}
-        for local in dense_top.tolist():
-            doc_cos.setdefault(int(self.doc_of[rows[local]]), float(cos[local]))
+        for local in dense_top.tolist():  # each article's best raw cosine among the chunks the dense list took
+            d = int(self.doc_of[rows[local]])
+            doc_cos[d] = max(doc_cos.get(d, -1.0), float(cos[local]))
         weighed = weigh(query, self._idf, self.bm25.max_idf)
         out: list[Hit] = []
         for doc in best:
@@ -266,8 +301,9 @@ class _ArticleLevel:
     main: str  # the help centre's main language, searched by every query
 
     @classmethod
-    def of(cls, index: Index, doc_of: np.ndarray, main_language: str) -> _ArticleLevel | None:
-        """None when every article is a single chunk (the chunk lists already rank articles)."""
+    def of(cls, index: Index, doc_of: np.ndarray, main_language: str, chunk_vectors: np.ndarray | None = None) -> _ArticleLevel | None:
+        """None when every article is a single chunk (the chunk lists already rank articles). `chunk_vectors`:
+        the vectors the articles' means are taken of (default the index's)."""
         from scipy.sparse import csr_matrix
 
         keys: dict[tuple[str, str], int] = {}
@@ -285,7 +321,7 @@ class _ArticleLevel:
         post_terms = np.repeat(np.arange(len(bm25.post_ptr) - 1), np.diff(bm25.post_ptr))
         weights = csr_matrix((bm25.post_weights, (bm25.post_chunks, post_terms)), shape=(len(keys), width), dtype=np.float32)
         vectors = np.zeros((len(keys), index.vectors.shape[1]), np.float32)
-        np.add.at(vectors, art_of, index.vectors)
+        np.add.at(vectors, art_of, index.vectors if chunk_vectors is None else chunk_vectors)
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
         first = np.zeros(len(keys), np.int64)  # a chunk of each article
         first[art_of[::-1]] = np.arange(len(art_of))[::-1]
