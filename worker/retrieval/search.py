@@ -161,7 +161,7 @@ class HybridSearcher:
                 fused[doc] = fused.get(doc, 0.0) + 1.0 / (RRF_K + rank + 1)
         best = sorted(fused, key=lambda d: (-fused[d], d))[:k]
         doc_cos: dict[int, float] = {}
-        for d, c in zip(dense_of, cos[dense_top].tolist()):
+        for d, c in zip(dense_of, cos[dense_top].tolist(), strict=True):
             doc_cos.setdefault(d, c)
         weighed = weigh(query, self._idf, self.bm25.max_idf)
         out: list[Hit] = []
@@ -232,7 +232,7 @@ class HybridSearcher:
         `tops`: each chunk ranking (local row numbers, best first) beside the article of each of its chunks."""
         score: dict[int, float] = {}
         for order, docs in tops:
-            for rank, (local, d) in enumerate(zip(order, docs)):
+            for rank, (local, d) in enumerate(zip(order, docs, strict=True)):
                 if d == doc:
                     score[local] = score.get(local, 0.0) + 1.0 / (RRF_K + rank + 1)
         if not score:  # ranked by the article lists alone: its chunk closest to the query
