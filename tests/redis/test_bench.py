@@ -60,3 +60,19 @@ def test_a_small_bench_run_writes_every_figure(tmp_path: Path, redis_url: str) -
     assert "pipeline / sequential loop" in proc.stdout and "pipeline / bare chain" in proc.stdout
     # the machine's load beside the figures: other jobs on the same cores move every one of them
     assert all(len(rep["load_average"][name]) == 2 for name in ("pipeline", "bare")) and "load average" in proc.stdout
+
+
+@pytest.mark.integration
+def test_a_solo_worker_profile_measures_only_its_window(tmp_path: Path) -> None:
+    """devkit.solo_profile: the window's CPU and calls a ticket come from the worker, and a profile of the real
+    stages holds their calls (a dump of the warm-up or of an idle worker would not)."""
+    prof = tmp_path / "solo.prof"
+    cmd = [sys.executable, "-m", "devkit.solo_profile", "--tickets", "12", "--profile", str(prof)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env={**os.environ, "PYTHONPATH": str(Path.cwd())})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rep = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert rep["kind"] == "pipeline" and rep["tickets"] == 12 and rep["cpu_ms_per_ticket"] > 0 and rep["calls_per_ticket"] > 1000
+    import pstats
+
+    names = {fn for _file, _line, fn in pstats.Stats(str(prof)).stats}  # type: ignore[attr-defined]
+    assert {"classify_task", "escalate_task", "_run"} <= names

@@ -186,8 +186,13 @@ class HybridSearcher:
         dense_top = _top(rcos, DEPTH)
         lex_top = lex_top[lex[lex_top] > 0]
         dense_top = dense_top[rcos[dense_top] > 0]
-        lex_docs = self._doc_ranking(rows, lex_top)
-        dense_docs = self._doc_ranking(rows, dense_top)
+        # Each ranked chunk's article, looked up once as Python ints: the loops below (article lists, each
+        # article's best chunk, the cosine margin) compare plain ints instead of indexing numpy per element.
+        lex_top_l, dense_top_l = lex_top.tolist(), dense_top.tolist()
+        lex_of = self.doc_of[rows[lex_top]].tolist()
+        dense_of = self.doc_of[rows[dense_top]].tolist()
+        lex_docs = list(dict.fromkeys(lex_of))
+        dense_docs = list(dict.fromkeys(dense_of))
         art_lex: list[int] = []
         art_dense: list[int] = []
         if self._articles is not None:
@@ -200,13 +205,12 @@ class HybridSearcher:
                 fused[doc] = fused.get(doc, 0.0) + 1.0 / (RRF_K + rank + 1)
         best = sorted(fused, key=lambda d: (-fused[d], d))[:k]
         doc_cos: dict[int, float] = {}
-        for local in dense_top.tolist():  # each article's best raw cosine among the chunks the dense list took
-            d = int(self.doc_of[rows[local]])
-            doc_cos[d] = max(doc_cos.get(d, -1.0), float(cos[local]))
+        for d, c in zip(dense_of, cos[dense_top].tolist(), strict=True):  # each article's best raw cosine among the chunks the dense list took
+            doc_cos[d] = max(doc_cos.get(d, -1.0), c)
         weighed = weigh(query, self._idf, self.bm25.max_idf)
         out: list[Hit] = []
         for doc in best:
-            local = self._best_chunk(doc, rows, lex_top, dense_top, cos, language)
+            local = self._best_chunk(doc, rows, ((lex_top_l, lex_of), (dense_top_l, dense_of)), cos, language)
             cov = self.bm25.coverage(int(rows[local]), ids, unknown)
             c = float(cos[local])
             others = [v for d, v in doc_cos.items() if d != doc]
@@ -266,18 +270,14 @@ class HybridSearcher:
         j = self.bm25.index.get(term)
         return None if j is None else float(self.bm25.idf[j])
 
-    def _doc_ranking(self, rows: np.ndarray, order: np.ndarray) -> list[int]:
-        seen: dict[int, None] = {}
-        for local in order.tolist():
-            seen.setdefault(int(self.doc_of[rows[local]]), None)
-        return list(seen)
+    def _best_chunk(self, doc: int, rows: np.ndarray, tops: tuple[tuple[list[int], list[int]], ...], cos: np.ndarray, language: str | None) -> int:
+        """The article's chunk with the best fused chunk rank, in the customer's language when it has one.
 
-    def _best_chunk(self, doc: int, rows: np.ndarray, lex_top: np.ndarray, dense_top: np.ndarray, cos: np.ndarray, language: str | None) -> int:
-        """The article's chunk with the best fused chunk rank, in the customer's language when it has one."""
+        `tops`: each chunk ranking (local row numbers, best first) beside the article of each of its chunks."""
         score: dict[int, float] = {}
-        for order in (lex_top, dense_top):
-            for rank, local in enumerate(order.tolist()):
-                if self.doc_of[rows[local]] == doc:
+        for order, docs in tops:
+            for rank, (local, d) in enumerate(zip(order, docs, strict=True)):
+                if d == doc:
                     score[local] = score.get(local, 0.0) + 1.0 / (RRF_K + rank + 1)
         if not score:  # ranked by the article lists alone: its chunk closest to the query
             mine = np.flatnonzero(self.doc_of[rows] == doc)
