@@ -93,7 +93,8 @@ def scores(units: Sequence[Unit], question: str, section: str = "") -> list[floa
     for i, (u, h, g) in enumerate(zip(units, held, heads, strict=True)):
         # the first unit under a heading is where the heading's topic is stated: it gets the heading's whole weight
         share = 1.0 if u.heading and (i == 0 or units[i - 1].heading != u.heading) else HEADING_SHARE
-        score = sum(weight(t) for t in h) + share * sum(weight(t) for t in g)
+        # fsum: a set's order changes from process to process, and a float sum with it; ties must not
+        score = math.fsum(weight(t) for t in h) + share * math.fsum(weight(t) for t in g)
         if score and any(carries(u.text, k) for k in kinds):
             score *= 1.0 + CARRIES_BONUS
         if _weak(u):

@@ -119,7 +119,7 @@ class BM25:
     def query_terms(self, query: str) -> tuple[np.ndarray, int]:
         """The distinct known term ids of a query, and how many of its distinct terms the index never saw."""
         distinct = set(terms(query))
-        ids = {self.index[t] for t in distinct if t in self.index}
+        ids = sorted({self.index[t] for t in distinct if t in self.index})  # sorted: float sums in one order, run after run
         return np.fromiter(ids, np.int64, len(ids)), len(distinct) - len(ids)
 
     def scores(self, ids: np.ndarray) -> np.ndarray:
