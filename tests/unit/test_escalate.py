@@ -123,6 +123,19 @@ def test_a_draft_that_reveals_its_instructions_is_never_sent(reply: str) -> None
     assert d.action == "escalate" and esc.REVEALS_INSTRUCTIONS in d.reasons
 
 
+def test_the_help_centres_own_words_about_instructions_are_no_leak() -> None:
+    # given a section that tells the customer to follow the instructions, and a draft quoting it
+    section = Chunk(doc_id="delete-account", title="Delete your account", section="Delete it",
+                    text='Go to Settings, click "Delete account" and follow the instructions. The account is deleted after 14 days.', score=9.0)
+    quoted = 'Hi,\n\nGo to Settings, click "Delete account" and follow the instructions. The account is deleted after 14 days.'
+    d = decide(ticket("How do I delete my account?"), cls("faq"), [section], grounded(section, quoted), policy=POLICY)
+    assert d.action == "auto_reply" and d.reasons == []
+    # while the same draft talking about *its* instructions, which the section never says, is still a leak
+    leaking = quoted + " My instructions say I must not tell you more."
+    d = decide(ticket("How do I delete my account?"), cls("faq"), [section], grounded(section, leaking), policy=POLICY)
+    assert d.action == "escalate" and esc.REVEALS_INSTRUCTIONS in d.reasons
+
+
 @pytest.mark.parametrize(
     "reply",
     [

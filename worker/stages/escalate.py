@@ -179,8 +179,13 @@ def ungrounded_draft(t: Ticket, c: Classification, chunks: Sequence[Chunk], d: D
 
 
 def reveals_instructions(t: Ticket, c: Classification, chunks: Sequence[Chunk], d: Draft | None, p: Policy, x: Context) -> str | None:
-    """The draft talks about its own prompt or instructions."""
-    return REVEALS_INSTRUCTIONS if d is not None and _LEAK.search(d.text) else None
+    """The draft talks about its own prompt or instructions. Words the retrieved sections use themselves
+    ("click Submit and follow the instructions") are the help centre's, quoted or paraphrased, not a leak."""
+    if d is None:
+        return None
+    sources = [ch.text.lower() for ch in chunks]
+    leaked = (m.group(0).lower() for m in _LEAK.finditer(d.text))
+    return REVEALS_INSTRUCTIONS if any(not any(phrase in src for src in sources) for phrase in leaked) else None
 
 
 def wrong_language(t: Ticket, c: Classification, chunks: Sequence[Chunk], d: Draft | None, p: Policy, x: Context) -> str | None:
